@@ -1,0 +1,1 @@
+return Pipeline.Cli.Entry.Run(args);

@@ -1,0 +1,1 @@
+namespace Pipeline.Plugins; internal static class AssemblyMarker {}
