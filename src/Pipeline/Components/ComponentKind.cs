@@ -1,0 +1,35 @@
+using Pipeline.Diffusion.Discretization;
+using Pipeline.Diffusion.Guidance;
+using Pipeline.Diffusion.Sampling;
+using Pipeline.Diffusion.Scaling;
+using Pipeline.Diffusion.Training;
+
+namespace Pipeline.Components;
+
+/// <summary>The kinds of interchangeable components; built-ins and plugins register under a kind and a name.</summary>
+public enum ComponentKind { Sampler, Discretization, DenoiserScaling, Guider, LossWeighting, SigmaSampler, Embedder }
+
+public static class ComponentKinds
+{
+    /// <summary>The contract type a component of each kind implements (Embedder: checked by the conditioner).</summary>
+    public static Type ContractOf(ComponentKind kind) => kind switch
+    {
+        ComponentKind.Sampler => typeof(ISampler),
+        ComponentKind.Discretization => typeof(IDiscretization),
+        ComponentKind.DenoiserScaling => typeof(IDenoiserScaling),
+        ComponentKind.Guider => typeof(IGuider),
+        ComponentKind.LossWeighting => typeof(ILossWeighting),
+        ComponentKind.SigmaSampler => typeof(ISigmaSampler),
+        ComponentKind.Embedder => typeof(object),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
+
+    /// <summary>Lower-case display name ("sampler", "discretization", …) used in messages and the CLI.</summary>
+    public static string Display(ComponentKind kind) => kind switch
+    {
+        ComponentKind.DenoiserScaling => "scaling",
+        ComponentKind.LossWeighting => "loss weighting",
+        ComponentKind.SigmaSampler => "sigma sampler",
+        _ => kind.ToString().ToLowerInvariant(),
+    };
+}

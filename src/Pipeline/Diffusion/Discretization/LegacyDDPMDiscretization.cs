@@ -1,0 +1,64 @@
+namespace Pipeline.Diffusion.Discretization;
+
+/// <summary>
+/// sgm's <c>LegacyDDPMDiscretization</c>: the DDPM "scaled linear" betas of SD/SDXL
+/// (<c>linspace(√start, √end, T)²</c> in float64), σ = √((1 − ᾱ)/ᾱ) with the ratio rounded to float32
+/// before the square root; sub-schedules pick roughly equally spaced timesteps.
+/// </summary>
+public sealed record LegacyDDPMDiscretization(double LinearStart = 0.00085, double LinearEnd = 0.012, int NumTimesteps = 1000)
+    : IDiscretization
+{
+    readonly Lazy<double[]> _alphasCumprod = new(() => ComputeAlphasCumprod(LinearStart, LinearEnd, NumTimesteps));
+
+    /// <summary>ᾱ_t for t = 0 … T−1 (float64).</summary>
+    public IReadOnlyList<double> AlphasCumprod => _alphasCumprod.Value;
+
+    static double[] ComputeAlphasCumprod(double start, double end, int n)
+    {
+        if (n < 2) throw new ArgumentOutOfRangeException(nameof(NumTimesteps), $"NumTimesteps must be >= 2, got {n}");
+        if (!(start > 0 && end > start && end < 1)) throw new ArgumentException($"need 0 < LinearStart < LinearEnd < 1, got {start}, {end}");
+        double a = Math.Sqrt(start), b = Math.Sqrt(end), step = (b - a) / (n - 1);
+        var acp = new double[n];
+        double product = 1;
+        for (int i = 0; i < n; i++)
+        {
+            // torch.linspace (float64) fills the first half forwards and the second half backwards from the end.
+            double root = i < n / 2 ? a + step * i : b - step * (n - 1 - i);
+            product *= 1.0 - root * root;
+            acp[i] = product;
+        }
+        return acp;
+    }
+
+    /// <summary>The DDPM timesteps used by an <paramref name="steps"/>-step schedule, ascending
+    /// (sgm <c>generate_roughly_equally_spaced_steps</c>: <c>linspace(T−1, 0, n, endpoint=False)</c> truncated, reversed).</summary>
+    public int[] Timesteps(int steps)
+    {
+        ValidateSteps(steps);
+        if (steps == NumTimesteps) return Enumerable.Range(0, NumTimesteps).ToArray();
+        double start = NumTimesteps - 1, delta = (0.0 - start) / steps;
+        return Enumerable.Range(0, steps).Select(i => (int)(i * delta + start)).Reverse().ToArray();
+    }
+
+    /// <summary>σ for DDPM timestep <paramref name="t"/> (float32 as sgm computes it).</summary>
+    public float SigmaAt(int t)
+    {
+        double acp = _alphasCumprod.Value[t];
+        return MathF.Sqrt((float)((1 - acp) / acp));
+    }
+
+    public Sigmas GetSigmas(int steps, bool appendZero = true)
+    {
+        var values = Timesteps(steps).Select(SigmaAt).Reverse();
+        return new Sigmas(appendZero ? values.Append(0f) : values);
+    }
+
+    /// <summary>All T sigmas in ascending order: the table a <see cref="Denoising.DiscreteDenoiser"/> quantizes to.</summary>
+    public float[] AscendingTable() => Enumerable.Range(0, NumTimesteps).Select(SigmaAt).ToArray();
+
+    void ValidateSteps(int steps)
+    {
+        if (steps < 1 || steps > NumTimesteps)
+            throw new ArgumentOutOfRangeException(nameof(steps), $"steps must be in [1, {NumTimesteps}], got {steps}");
+    }
+}

@@ -1,0 +1,46 @@
+using Pipeline.Diffusion.Discretization;
+using static TorchSharp.torch;
+
+namespace Pipeline.Diffusion.Training;
+
+/// <summary>Draws training noise levels (sgm <c>sigma_sampling</c>).</summary>
+public interface ISigmaSampler
+{
+    /// <summary>[n] float32 sigmas on <paramref name="device"/>.</summary>
+    Tensor Sample(int n, IRandomSource random, Device device);
+}
+
+/// <summary>log σ ~ N(P_mean, P_std²) (Karras et al. 2022).</summary>
+public sealed record EDMSampling(double PMean = -1.2, double PStd = 1.2) : ISigmaSampler
+{
+    public Tensor Sample(int n, IRandomSource random, Device device)
+    {
+        using var scope = NewDisposeScope();
+        return (PMean + PStd * random.Normal(new long[] { n }, device)).exp().MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>
+/// σ = table[idx], idx uniform in [<see cref="MinIdx"/>, <see cref="MaxIdx"/>) over the ascending
+/// <paramref name="NumIdx"/>-entry table of <paramref name="Discretization"/> (sgm <c>DiscreteSampling</c>).
+/// The refiner trains on the first 200 noise scales: <c>MaxIdx = 200</c>.
+/// </summary>
+public sealed record DiscreteSampling(LegacyDDPMDiscretization Discretization, int NumIdx = 1000, int MinIdx = 0, int? MaxIdx = null)
+    : ISigmaSampler
+{
+    readonly Lazy<float[]> _table = new(() => Discretization.GetSigmas(NumIdx, appendZero: false).Reverse().ToArray());
+
+    public IReadOnlyList<float> Table => _table.Value;
+
+    public Tensor Sample(int n, IRandomSource random, Device device)
+    {
+        int max = MaxIdx ?? NumIdx;
+        if (MinIdx < 0 || max > NumIdx || MinIdx >= max)
+            throw new ArgumentOutOfRangeException(nameof(MaxIdx), $"need 0 <= MinIdx < MaxIdx <= {NumIdx}, got [{MinIdx}, {max})");
+        using var scope = NewDisposeScope();
+        var idx = random.Integers(MinIdx, max, new long[] { n }, device);
+        return IdxToSigma(idx).MoveToOuterDisposeScope();
+    }
+
+    public Tensor IdxToSigma(Tensor idx) => tensor(_table.Value, dtype: ScalarType.Float32, device: idx.device)[idx];
+}
