@@ -1,11 +1,21 @@
+using Pipeline.Cli.Commands;
+using Spectre.Console.Cli;
+
 namespace Pipeline.Cli;
 
+/// <summary>The <c>sdxl</c> command.</summary>
 public static class Entry
 {
     public static int Run(string[] args)
     {
-        if (args is ["--version"]) { Console.WriteLine(typeof(Entry).Assembly.GetName().Version); return 0; }
-        Console.Error.WriteLine("usage: sdxl --version | samplers");
-        return 2;
+        var app = new CommandApp();
+        app.Configure(config =>
+        {
+            config.SetApplicationName("sdxl");
+            config.SetApplicationVersion(typeof(Entry).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
+            config.AddCommand<SamplersCommand>("samplers")
+                .WithDescription("List the registered samplers, discretizations and other components with their origin.");
+        });
+        return app.Run(args);
     }
 }
