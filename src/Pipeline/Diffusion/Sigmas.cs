@@ -38,7 +38,7 @@ public sealed class Sigmas : IReadOnlyList<float>
     public Sigmas WithFinalZero() => EndsWithZero ? this : new Sigmas(_values.Append(0f));
 
     /// <summary>The schedule from index <paramref name="start"/> on (e.g. a refiner handoff or img2img).</summary>
-    public Sigmas Skip(int start) => new(_values.Skip(start));
+    public Sigmas From(int start) => new(_values.Skip(start));
 
     public Tensor ToTensor(Device? device = null) => tensor(_values, dtype: ScalarType.Float32, device: device ?? CPU);
 
