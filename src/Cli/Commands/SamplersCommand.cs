@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using Pipeline.Components;
+using Pipeline.Plugins.Hosting;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -17,7 +18,8 @@ public sealed class SamplersCommand : Command<SamplersCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
-        var registry = ComponentRegistry.BuiltIns;
+        var snapshot = PluginHost.LoadOnce();
+        var registry = snapshot.Registry;
         var kinds = settings.All
             ? Enum.GetValues<ComponentKind>()
             : new[] { ComponentKind.Sampler, ComponentKind.Discretization };
@@ -29,6 +31,7 @@ public sealed class SamplersCommand : Command<SamplersCommand.Settings>
             foreach (var r in rows) table.AddRow(Markup.Escape(r.Name), Markup.Escape(r.Origin), Markup.Escape(r.Description));
             AnsiConsole.Write(table);
         }
+        PluginsCommand.WarnAboutFailures(snapshot);
         return 0;
     }
 }

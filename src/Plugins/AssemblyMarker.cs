@@ -1,1 +1,0 @@
-namespace Pipeline.Plugins; internal static class AssemblyMarker {}
