@@ -15,6 +15,8 @@ public static class Entry
             config.SetApplicationVersion(typeof(Entry).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
             config.AddCommand<SamplersCommand>("samplers")
                 .WithDescription("List the registered samplers, discretizations and other components with their origin.");
+            config.AddCommand<InfoCommand>("info")
+                .WithDescription("Print the generation parameters stored in a PNG.");
             config.AddCommand<PluginsCommand>("plugins")
                 .WithDescription("List plugin folders, their load status (with reasons) and what they registered.");
         });

@@ -1,0 +1,76 @@
+using SkiaSharp;
+using static TorchSharp.torch;
+
+namespace Pipeline.Imaging;
+
+/// <summary>Encodes images to PNG with their generation parameters, written atomically; reads them back.</summary>
+public static class PngImage
+{
+    public const string ParametersKeyword = "parameters";
+
+    /// <summary>RGB image [3, H, W] in [0, 1] (any device/dtype) → PNG bytes, with parameters if given.</summary>
+    public static byte[] Encode(Tensor image01, GenerationParameters? parameters = null)
+    {
+        if (image01.dim() != 3 || image01.shape[0] != 3)
+            throw new ArgumentException($"expected an RGB image [3, H, W], got [{string.Join(", ", image01.shape)}]");
+        int h = (int)image01.shape[1], w = (int)image01.shape[2];
+        byte[] rgb;
+        using (var scope = NewDisposeScope())
+        {
+            var bytes = (image01.detach().to(ScalarType.Float32).cpu().clamp(0, 1) * 255).round().to(ScalarType.Byte);
+            rgb = bytes.permute(1, 2, 0).contiguous().data<byte>().ToArray();
+        }
+        using var bitmap = new SKBitmap(new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        var pixels = new byte[w * h * 4];
+        for (int p = 0; p < w * h; p++)
+        {
+            pixels[4 * p] = rgb[3 * p];
+            pixels[4 * p + 1] = rgb[3 * p + 1];
+            pixels[4 * p + 2] = rgb[3 * p + 2];
+            pixels[4 * p + 3] = 255;
+        }
+        System.Runtime.InteropServices.Marshal.Copy(pixels, 0, bitmap.GetPixels(), pixels.Length);
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100)
+                         ?? throw new InvalidOperationException("the PNG encoder returned nothing");
+        var png = data.ToArray();
+        return parameters is null ? png : PngTextChunks.Insert(png, ParametersKeyword, parameters.ToA1111());
+    }
+
+    /// <summary>Writes to a temporary file beside <paramref name="path"/> and renames it: never a half-written PNG.</summary>
+    public static void WriteAtomically(string path, byte[] png)
+    {
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            File.WriteAllBytes(temp, png);
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
+    /// <summary>PNG file → RGB tensor [3, H, W] in [0, 1] (float32, CPU).</summary>
+    public static Tensor Read(string path)
+    {
+        using var bitmap = SKBitmap.Decode(path) ?? throw new InvalidDataException($"{path}: not a readable image");
+        using var rgba = bitmap.Copy(SKColorType.Rgba8888) ?? throw new InvalidDataException($"{path}: cannot convert to RGBA");
+        var pixels = rgba.Bytes;
+        using var scope = NewDisposeScope();
+        var t = tensor(pixels, ScalarType.Byte).reshape(rgba.Height, rgba.Width, 4)[.., .., ..3].permute(2, 0, 1);
+        return (t.to(ScalarType.Float32) / 255.0).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The generation parameters stored in a PNG, or null when it has none.</summary>
+    public static GenerationParameters? ReadParameters(string path)
+    {
+        var chunks = PngTextChunks.Read(File.ReadAllBytes(path));
+        return chunks.TryGetValue(ParametersKeyword, out var text) ? GenerationParameters.Parse(text) : null;
+    }
+
+    public static string? ReadParametersText(string path) =>
+        PngTextChunks.Read(File.ReadAllBytes(path)).GetValueOrDefault(ParametersKeyword);
+}
