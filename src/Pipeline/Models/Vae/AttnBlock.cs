@@ -26,11 +26,14 @@ public sealed class AttnBlock : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x)
+    public override Tensor forward(Tensor x) => Forward(x, null);
+
+    /// <summary>The block with its GroupNorm taking statistics from <paramref name="statistics"/> (null: its own).</summary>
+    public Tensor Forward(Tensor x, GroupNormStatistics? statistics)
     {
         using var scope = NewDisposeScope();
         long b = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
-        var normed = norm.call(x);
+        var normed = Normalize.Apply(norm, x, statistics);
         // [B, C, H, W] → [B, 1, H·W, C]: one head over every position.
         Tensor Tokens(Tensor t) => t.flatten(2).transpose(1, 2).unsqueeze(1);
         var attended = nn.functional.scaled_dot_product_attention(Tokens(q.call(normed)), Tokens(k.call(normed)), Tokens(v.call(normed)));

@@ -69,12 +69,39 @@ public sealed class AutoencoderKL : nn.Module<Tensor, Tensor>
         return InSubBatches(z, samplesAtATime, part => DecodeOne(part, observe));
     }
 
-    /// <summary>Decodes in overlapping, blended tiles (<see cref="TiledDecoding"/>), so memory depends on the tile, not the image.</summary>
+    /// <summary>
+    /// Decodes in overlapping, blended tiles, so memory depends on the tile, not the image: post_quant_conv, conv_in
+    /// and the mid block (latent resolution, global attention) run on the whole latent; the up path runs per tile.
+    /// Its GroupNorms use whole-image statistics estimated by <see cref="TiledDecodeSettings.StatisticsPasses"/>
+    /// extra tiled passes (each pass makes the next layer's statistics exact; 0: per-tile statistics).
+    /// </summary>
     public Tensor DecodeTiled(Tensor z, TiledDecodeSettings? settings = null, int? samplesAtATime = null)
     {
         CheckLatents(z);
         var tiling = (settings ?? new TiledDecodeSettings()).Validate();
-        return InSubBatches(z, samplesAtATime, part => TiledDecoding.Decode(tile => DecodeOne(tile, null), part, Config.DownscaleFactor, tiling));
+        return InSubBatches(z, samplesAtATime, part => DecodeTiledOne(part, tiling));
+    }
+
+    Tensor DecodeTiledOne(Tensor z, TiledDecodeSettings tiling)
+    {
+        using var scope = NewDisposeScope();
+        var h = decoder.Head(post_quant_conv.call(z.to(ComputeDType)));
+        var tiles = TiledDecoding.Layout((int)h.shape[2], (int)h.shape[3], tiling);
+        Dictionary<GroupNorm, (Tensor Mean, Tensor Var)>? shared = null;
+        for (int pass = 0; pass < tiling.StatisticsPasses; pass++)
+        {
+            using var recorder = GroupNormStatistics.Recording(shared);
+            foreach (var tile in tiles)
+            {
+                using var tileScope = NewDisposeScope();
+                recorder.SetTile(tile.Core);
+                decoder.Tail(TiledDecoding.Slice(h, tile), recorder);
+            }
+            shared = recorder.Result();   // tensors live in this method's scope
+        }
+        using var policy = shared is null ? null : GroupNormStatistics.Shared(shared);
+        var image = TiledDecoding.Decode((tile, _) => decoder.Tail(tile, policy), h, Config.DownscaleFactor, tiling);
+        return image.MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -56,9 +56,26 @@ public sealed class Decoder : nn.Module<Tensor, Tensor>
     public Tensor Forward(Tensor z, Action<string, Tensor>? observe)
     {
         using var scope = NewDisposeScope();
+        var h = Head(z, observe);
+        return Tail(h, null, observe).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>conv_in and the mid block: everything at latent resolution (global self-attention included).</summary>
+    public Tensor Head(Tensor z, Action<string, Tensor>? observe = null)
+    {
+        using var scope = NewDisposeScope();
         var h = conv_in.call(z);
         observe?.Invoke("decoder.conv_in", h);
-        h = mid.Forward(h, "decoder.mid", observe);
+        return mid.Forward(h, "decoder.mid", observe).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The up levels, norm_out, swish and conv_out: what turns the head's output into an image; convolutional
+    /// except for attention at the listed resolutions, so it can run tile by tile.
+    /// </summary>
+    public Tensor Tail(Tensor h, GroupNormStatistics? statistics = null, Action<string, Tensor>? observe = null)
+    {
+        using var scope = NewDisposeScope();
         for (int level = up.Count - 1; level >= 0; level--)
         {
             var stage = up[level];
@@ -66,8 +83,8 @@ public sealed class Decoder : nn.Module<Tensor, Tensor>
             var blocks = stage.Block;
             for (int i = 0; i < blocks.Count; i++)
             {
-                h = blocks[i].call(h);
-                if (attn.Count > 0) h = attn[i].call(h);
+                h = blocks[i].Forward(h, statistics);
+                if (attn.Count > 0) h = attn[i].Forward(h, statistics);
             }
             if (stage.Resample is { } resample)
             {
@@ -75,7 +92,7 @@ public sealed class Decoder : nn.Module<Tensor, Tensor>
                 observe?.Invoke($"decoder.up.{level}.upsample", h);
             }
         }
-        h = conv_out.call(nn.functional.silu(norm_out.call(h)));
+        h = conv_out.call(nn.functional.silu(Normalize.Apply(norm_out, h, statistics)));
         return h.MoveToOuterDisposeScope();
     }
 }

@@ -29,11 +29,14 @@ public sealed class ResnetBlock : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x)
+    public override Tensor forward(Tensor x) => Forward(x, null);
+
+    /// <summary>The block with its GroupNorms taking statistics from <paramref name="statistics"/> (null: their own).</summary>
+    public Tensor Forward(Tensor x, GroupNormStatistics? statistics)
     {
         using var scope = NewDisposeScope();
-        var h = conv1.call(nn.functional.silu(norm1.call(x)));
-        h = conv2.call(dropout.call(nn.functional.silu(norm2.call(h))));
+        var h = conv1.call(nn.functional.silu(Normalize.Apply(norm1, x, statistics)));
+        h = conv2.call(dropout.call(nn.functional.silu(Normalize.Apply(norm2, h, statistics))));
         var skip = nin_shortcut is null ? x : nin_shortcut.call(x);
         return (skip + h).MoveToOuterDisposeScope();
     }
@@ -44,4 +47,8 @@ public static class Normalize
 {
     public static GroupNorm Create(int channels, Device? device = null, ScalarType? dtype = null) =>
         nn.GroupNorm(32, channels, eps: 1e-6, device: device, dtype: dtype);
+
+    /// <summary><paramref name="norm"/> on <paramref name="x"/>, with statistics from <paramref name="statistics"/> when given.</summary>
+    public static Tensor Apply(GroupNorm norm, Tensor x, GroupNormStatistics? statistics) =>
+        statistics is null ? norm.call(x) : statistics.Apply(norm, x);
 }
