@@ -22,7 +22,7 @@ public sealed class SpatialTransformer : nn.Module<Tensor, Tensor?, Tensor>
     {
         _useLinear = useLinear;
         int c = spec.Channels, inner = spec.InnerDim;
-        norm = nn.GroupNorm(32, c, eps: 1e-6, device: device, dtype: dtype);
+        norm = GroupNorms.Create(32, c, 1e-6, device, dtype);
         proj_in = useLinear
             ? nn.Linear(c, inner, device: device, dtype: dtype)
             : nn.Conv2d(c, inner, 1, device: device, dtype: dtype);

@@ -46,7 +46,7 @@ public sealed class ResnetBlock : nn.Module<Tensor, Tensor>
 public static class Normalize
 {
     public static GroupNorm Create(int channels, Device? device = null, ScalarType? dtype = null) =>
-        nn.GroupNorm(32, channels, eps: 1e-6, device: device, dtype: dtype);
+        GroupNorms.Create(32, channels, 1e-6, device, dtype);
 
     /// <summary><paramref name="norm"/> on <paramref name="x"/>, with statistics from <paramref name="statistics"/> when given.</summary>
     public static Tensor Apply(GroupNorm norm, Tensor x, GroupNormStatistics? statistics) =>
