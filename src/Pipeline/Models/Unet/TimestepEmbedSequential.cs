@@ -22,6 +22,7 @@ public sealed class TimestepEmbedSequential : nn.Module<Tensor, BlockInputs, Ten
                 throw new ArgumentException($"TimestepEmbedSequential cannot call a {layer.GetType().Name}");
         _layers = layers;
         for (int i = 0; i < layers.Length; i++) register_module(i.ToString(), layers[i]);
+        RegisterComponents();
     }
 
     public IReadOnlyList<nn.Module> Layers => _layers;

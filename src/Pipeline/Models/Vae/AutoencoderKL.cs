@@ -72,8 +72,10 @@ public sealed class AutoencoderKL : nn.Module<Tensor, Tensor>
     /// <summary>
     /// Decodes in overlapping, blended tiles, so memory depends on the tile, not the image: post_quant_conv, conv_in
     /// and the mid block (latent resolution, global attention) run on the whole latent; the up path runs per tile.
-    /// Its GroupNorms use whole-image statistics estimated by <see cref="TiledDecodeSettings.StatisticsPasses"/>
-    /// extra tiled passes (each pass makes the next layer's statistics exact; 0: per-tile statistics).
+    /// Its GroupNorms share whole-image statistics recorded by <see cref="TiledDecodeSettings.StatisticsPasses"/>
+    /// extra tiled passes: after k passes the first k GroupNorm layers of the up path normalise exactly as the
+    /// untiled decode does (given an overlap of at least twice the up path's receptive radius, about 12 latent
+    /// pixels for SDXL); 0 passes: each tile uses its own statistics.
     /// </summary>
     public Tensor DecodeTiled(Tensor z, TiledDecodeSettings? settings = null, int? samplesAtATime = null)
     {
