@@ -1,0 +1,48 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Pipeline.Models.Unet;
+
+/// <summary>
+/// sgm <c>CrossAttention</c>: bias-free q/k/v projections, multi-head <c>softmax(q kᵀ / √d) v</c> through
+/// <c>scaled_dot_product_attention</c>, output Linear (<c>to_out.0</c>) with bias. Without a context it is self-attention.
+/// </summary>
+public sealed class CrossAttention : nn.Module<Tensor, Tensor?, Tensor>
+{
+    private readonly Linear to_q;
+    private readonly Linear to_k;
+    private readonly Linear to_v;
+    private readonly Sequential to_out;
+    readonly int _heads;
+    readonly int _headChannels;
+
+    public CrossAttention(int queryDim, int? contextDim, int heads, int headChannels, double dropout = 0.0,
+        Device? device = null, ScalarType? dtype = null) : base(nameof(CrossAttention))
+    {
+        _heads = heads;
+        _headChannels = headChannels;
+        int inner = heads * headChannels;
+        int ctx = contextDim ?? queryDim;
+        to_q = nn.Linear(queryDim, inner, hasBias: false, device: device, dtype: dtype);
+        to_k = nn.Linear(ctx, inner, hasBias: false, device: device, dtype: dtype);
+        to_v = nn.Linear(ctx, inner, hasBias: false, device: device, dtype: dtype);
+        to_out = nn.Sequential(nn.Linear(inner, queryDim, device: device, dtype: dtype), nn.Dropout(dropout));
+        RegisterComponents();
+    }
+
+    /// <param name="x">[B, N, queryDim]</param>
+    /// <param name="context">[B, M, contextDim], or null for self-attention</param>
+    public override Tensor forward(Tensor x, Tensor? context)
+    {
+        using var scope = NewDisposeScope();
+        var ctx = context ?? x;
+        long b = x.shape[0], n = x.shape[1], m = ctx.shape[1];
+        var q = to_q.call(x).view(b, n, _heads, _headChannels).transpose(1, 2);
+        var k = to_k.call(ctx).view(b, m, _heads, _headChannels).transpose(1, 2);
+        var v = to_v.call(ctx).view(b, m, _heads, _headChannels).transpose(1, 2);
+        var attended = nn.functional.scaled_dot_product_attention(q, k, v);
+        var merged = attended.transpose(1, 2).reshape(b, n, _heads * _headChannels);
+        return to_out.call(merged).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,54 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Pipeline.Models.Vae;
+
+/// <summary>
+/// sgm VAE <c>ResnetBlock</c> without a time embedding: GN (eps 1e-6), swish, 3x3 conv, GN, swish, dropout, 3x3 conv;
+/// residual through a 1x1 <c>nin_shortcut</c> when the channel count changes.
+/// </summary>
+public sealed class ResnetBlock : nn.Module<Tensor, Tensor>
+{
+    private readonly GroupNorm norm1;
+    private readonly Conv2d conv1;
+    private readonly GroupNorm norm2;
+    private readonly Dropout dropout;
+    private readonly Conv2d conv2;
+    private readonly Conv2d? nin_shortcut;
+
+    public ResnetBlock(int inChannels, int outChannels, double dropout = 0.0, Device? device = null, ScalarType? dtype = null)
+        : base(nameof(ResnetBlock))
+    {
+        norm1 = Normalize.Create(inChannels, device, dtype);
+        conv1 = nn.Conv2d(inChannels, outChannels, 3, padding: 1, device: device, dtype: dtype);
+        norm2 = Normalize.Create(outChannels, device, dtype);
+        this.dropout = nn.Dropout(dropout);
+        conv2 = nn.Conv2d(outChannels, outChannels, 3, padding: 1, device: device, dtype: dtype);
+        nin_shortcut = inChannels == outChannels ? null : nn.Conv2d(inChannels, outChannels, 1, device: device, dtype: dtype);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x) => Forward(x, null);
+
+    /// <summary>The block with its GroupNorms taking statistics from <paramref name="statistics"/> (null: their own).</summary>
+    public Tensor Forward(Tensor x, GroupNormStatistics? statistics)
+    {
+        using var scope = NewDisposeScope();
+        var h = conv1.call(nn.functional.silu(Normalize.Apply(norm1, x, statistics)));
+        h = conv2.call(dropout.call(nn.functional.silu(Normalize.Apply(norm2, h, statistics))));
+        var skip = nin_shortcut is null ? x : nin_shortcut.call(x);
+        return (skip + h).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>sgm VAE <c>Normalize</c>: GroupNorm, 32 groups, eps 1e-6, affine.</summary>
+public static class Normalize
+{
+    public static GroupNorm Create(int channels, Device? device = null, ScalarType? dtype = null) =>
+        GroupNorms.Create(32, channels, 1e-6, device, dtype);
+
+    /// <summary><paramref name="norm"/> on <paramref name="x"/>, with statistics from <paramref name="statistics"/> when given.</summary>
+    public static Tensor Apply(GroupNorm norm, Tensor x, GroupNormStatistics? statistics) =>
+        statistics is null ? norm.call(x) : statistics.Apply(norm, x);
+}
