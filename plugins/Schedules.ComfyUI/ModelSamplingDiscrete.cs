@@ -8,7 +8,8 @@ namespace Schedules.ComfyUI;
 /// the DDPM "linear" betas <c>linspace(√start, √end, T)²</c>, ᾱ = cumprod(1 − β) and σ = √((1 − ᾱ)/ᾱ), all in
 /// float64 (ᾱ from the core's <see cref="LegacyDDPMDiscretization.AlphasCumprod"/>, the same float64 computation),
 /// then the table σ and its float64 log rounded to float32. Differs in the last bit from sgm's table, which rounds
-/// before the square root, for about 130 of 1000 entries.
+/// before the square root, for about 130 of 1000 entries. There is no zero-terminal-SNR option, so the schedulers'
+/// branches for a table that ends at σ ≈ 0 never apply and are left out.
 /// </summary>
 public sealed record ModelSamplingDiscrete(double LinearStart = 0.00085, double LinearEnd = 0.012, int NumTimesteps = 1000)
 {
