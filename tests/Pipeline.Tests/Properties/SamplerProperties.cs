@@ -11,7 +11,7 @@ using Cond = Pipeline.Conditioning.Conditioning;
 
 namespace Pipeline.Tests.Properties;
 
-/// <summary>One suite of laws, run over every sampler the registry holds (built-ins now, plugins later).</summary>
+/// <summary>One suite of laws, run over every sampler the registry holds (built-ins and the first-party plugins).</summary>
 public class SamplerProperties
 {
     public static IEnumerable<object[]> Samplers => SamplerSuite.Registry.Names(ComponentKind.Sampler).Select(n => new object[] { n });
@@ -55,7 +55,8 @@ public class SamplerProperties
 
 static class SamplerSuite
 {
-    public static ComponentRegistry Registry => ComponentRegistry.BuiltIns;
+    /// <summary>Built-ins plus the first-party plugins' registrations (what the host loads).</summary>
+    public static ComponentRegistry Registry => Pipeline.Tests.Plugins.PluginRegistry.Snapshot;
 
     static Sigmas Schedule(int steps) => new Pipeline.Diffusion.Discretization.EDMDiscretization(0.03, 14.6).GetSigmas(steps);
 

@@ -1,0 +1,36 @@
+using Pipeline.Diffusion.Sampling;
+using static TorchSharp.torch;
+
+namespace Samplers.KDiffusion;
+
+/// <summary>
+/// The last few tensors a multistep sampler keeps between steps (previous denoised estimates or derivatives).
+/// Pushed tensors leave the step's dispose scope through <see cref="SamplerLoop.Keep"/>; the oldest is disposed
+/// when the window is full, the rest when the history is disposed.
+/// </summary>
+sealed class TensorHistory(int capacity) : IDisposable
+{
+    readonly List<Tensor> _items = new();
+
+    public int Count => _items.Count;
+
+    /// <summary>The tensor pushed <paramref name="back"/> pushes ago (1 = the most recent).</summary>
+    public Tensor this[int back] => _items[^back];
+
+    public void Push(Tensor t)
+    {
+        if (capacity <= 0) return;
+        _items.Add(SamplerLoop.Keep(t.alias()));
+        if (_items.Count > capacity)
+        {
+            _items[0].Dispose();
+            _items.RemoveAt(0);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var t in _items) t.Dispose();
+        _items.Clear();
+    }
+}
