@@ -95,7 +95,8 @@ public static class SafeTensorsHeader
         if (shape.Count > 16) throw Fail(source, $"tensor '{name}': {shape.Count} dimensions is more than 16");
         if (!value.TryGetProperty("data_offsets", out var offEl) || offEl.ValueKind != JsonValueKind.Array || offEl.GetArrayLength() != 2)
             throw Fail(source, $"tensor '{name}': 'data_offsets' must be [begin, end]");
-        if (!offEl[0].TryGetInt64(out long begin) || !offEl[1].TryGetInt64(out long end) || begin < 0 || end < begin)
+        if (offEl[0].ValueKind != JsonValueKind.Number || offEl[1].ValueKind != JsonValueKind.Number
+            || !offEl[0].TryGetInt64(out long begin) || !offEl[1].TryGetInt64(out long end) || begin < 0 || end < begin)
             throw Fail(source, $"tensor '{name}': data_offsets {offEl} are not 0 <= begin <= end");
         if (end > dataLength)
             throw Fail(source, $"tensor '{name}': data_offsets [{begin}, {end}] run past the data section ({dataLength} bytes)");
