@@ -11,15 +11,15 @@ namespace Pipeline.Models.TextEncoders;
 /// </summary>
 public sealed class ClipTextEmbeddings : nn.Module<Tensor, Tensor>
 {
-    private readonly Embedding token_embedding;
-    private readonly Embedding position_embedding;
+    private readonly EmbeddingTable token_embedding;
+    private readonly EmbeddingTable position_embedding;
     [ComponentName(Name = nameof(position_ids))]
     private Tensor _positionIds;
 
     public ClipTextEmbeddings(ClipTextConfig config, Device? device = null, ScalarType? dtype = null) : base(nameof(ClipTextEmbeddings))
     {
-        token_embedding = nn.Embedding(config.VocabSize, config.Width, device: device, dtype: dtype);
-        position_embedding = nn.Embedding(config.MaxPositions, config.Width, device: device, dtype: dtype);
+        token_embedding = new EmbeddingTable(config.VocabSize, config.Width, std: 0.02, device, dtype);
+        position_embedding = new EmbeddingTable(config.MaxPositions, config.Width, std: 0.02, device, dtype);
         _positionIds = arange(config.MaxPositions, dtype: ScalarType.Int64, device: device).unsqueeze(0).DetachFromDisposeScope();
         RegisterComponents();
     }
@@ -41,7 +41,7 @@ public sealed class ClipTextEmbeddings : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor ids)
     {
         using var scope = NewDisposeScope();
-        var positions = position_embedding.weight!.narrow(0, 0, ids.shape[1]);
+        var positions = position_embedding.weight.narrow(0, 0, ids.shape[1]);
         return (token_embedding.forward(ids) + positions).MoveToOuterDisposeScope();
     }
 }

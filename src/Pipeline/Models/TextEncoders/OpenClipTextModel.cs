@@ -13,7 +13,7 @@ namespace Pipeline.Models.TextEncoders;
 /// </summary>
 public sealed class OpenClipTextModel : nn.Module<Tensor, Tensor>
 {
-    private readonly Embedding token_embedding;
+    private readonly EmbeddingTable token_embedding;
     [ComponentName(Name = nameof(positional_embedding))]
     private Parameter _positionalEmbedding;
     private readonly OpenClipTransformer transformer;
@@ -29,7 +29,7 @@ public sealed class OpenClipTextModel : nn.Module<Tensor, Tensor>
     public OpenClipTextModel(ClipTextConfig config, Device? device = null, ScalarType? dtype = null) : base(nameof(OpenClipTextModel))
     {
         Config = (config ?? throw new ArgumentNullException(nameof(config))).Validate();
-        token_embedding = nn.Embedding(config.VocabSize, config.Width, device: device, dtype: dtype);
+        token_embedding = new EmbeddingTable(config.VocabSize, config.Width, std: 0.02, device, dtype);
         transformer = new OpenClipTransformer(config, device, dtype);
         ln_final = nn.LayerNorm(config.Width, config.LayerNormEps, device: device, dtype: dtype);
         using (no_grad())
