@@ -93,22 +93,47 @@ public sealed class SafeTensorsFile : IDisposable
             throw new ArgumentException($"{Path}: tensor '{name}' is stored as {entry.DType}; cannot load it as {target}");
         using var scope = NewDisposeScope();
         var staged = empty(entry.Shape, entry.Type, CPU);
-        if (entry.ByteLength > 0) CopyInto(staged, entry);
+        ReadInto(name, staged);
         var result = staged.to(target, device ?? CPU);
         return result.MoveToOuterDisposeScope();
     }
 
-    void CopyInto(Tensor destination, SafeTensorsEntry entry)
+    /// <summary>
+    /// Copies the stored bytes of <paramref name="name"/> into <paramref name="destination"/>: a contiguous CPU tensor of
+    /// the stored dtype with the stored number of elements (any shape).
+    /// </summary>
+    public void ReadInto(string name, Tensor destination)
     {
+        var entry = Entry(name);
+        if (destination.numel() != entry.ElementCount)
+            throw new ArgumentException($"{Path}: tensor '{name}' has {entry.ElementCount} elements; the destination has {destination.numel()}");
+        ReadRange(name, 0, destination);
+    }
+
+    /// <summary>
+    /// Copies elements [<paramref name="start"/>, start + n) of <paramref name="name"/> (in storage order) into
+    /// <paramref name="destination"/>, a contiguous CPU tensor of the stored dtype with n elements. Lets a loader
+    /// convert a large tensor piece by piece through one small staging buffer.
+    /// </summary>
+    public void ReadRange(string name, long start, Tensor destination)
+    {
+        var entry = Entry(name);
+        long count = destination.numel();
+        if (destination.device.type != DeviceType.CPU || destination.dtype != entry.Type || !destination.is_contiguous())
+            throw new ArgumentException(
+                $"{Path}: tensor '{name}' is {entry.DType}; the destination must be a contiguous CPU {entry.Type} tensor, got {destination.dtype} on {destination.device}");
+        if (start < 0 || count > entry.ElementCount - start)
+            throw new ArgumentOutOfRangeException(nameof(start), $"{Path}: elements [{start}, {start + count}) are outside tensor '{name}' ({entry.ElementCount} elements)");
+        if (count == 0) return;
         using var scope = NewDisposeScope();
         var flat = destination.view(-1);
-        long elementSize = entry.ByteLength / Math.Max(1, entry.ElementCount);
+        long elementSize = entry.ByteLength / entry.ElementCount;
         long chunkElements = Math.Max(1, ReadChunkBytes / elementSize);
-        for (long start = 0; start < entry.ElementCount; start += chunkElements)
+        for (long done = 0; done < count; done += chunkElements)
         {
-            long count = Math.Min(chunkElements, entry.ElementCount - start);
-            var span = flat.narrow(0, start, count).bytes;
-            long offset = _dataStart + entry.Begin + start * elementSize;
+            long n = Math.Min(chunkElements, count - done);
+            var span = flat.narrow(0, done, n).bytes;
+            long offset = _dataStart + entry.Begin + (start + done) * elementSize;
             if (ReadFully(_handle, span, offset) != span.Length)
                 throw new SafeTensorsFormatException(
                     $"{Path}: file ended inside tensor '{entry.Name}' (it is now {RandomAccess.GetLength(_handle)} bytes, was {_length} when opened)");

@@ -31,7 +31,8 @@ public sealed class StateDictMismatchException(string source, StateDictMismatch 
 /// A tensor on the meta device (a model built with <c>device: meta</c>, which allocates nothing and skips random
 /// initialisation) is replaced by the tensor read from the file, in the chosen dtype on the chosen device; a
 /// materialised tensor is copied into in place, or replaced when the options ask for another dtype or device.
-/// Either way at most one tensor is staged at a time, so peak memory is the model plus its largest tensor.
+/// Tensors that change dtype or device are converted through one small staging buffer (see <see cref="StagingBuffers"/>),
+/// so peak memory is the model plus a few MiB, never a second copy of the weights.
 /// </summary>
 public static class StateDictLoader
 {
@@ -85,16 +86,25 @@ public static class StateDictLoader
 
         var modules = ModuleState.Modules(module);
         var parameterNames = module.named_parameters().Select(p => p.name).ToHashSet(StringComparer.Ordinal);
+        var plan = module.state_dict().Select(kv =>
+        {
+            var (name, current) = (kv.Key, kv.Value);
+            bool onMeta = current.device.type == DeviceType.META;
+            var device = options.Device ?? (onMeta ? CPU : current.device);
+            var dtype = is_floating_point(current) ? options.DType ?? current.dtype : current.dtype;
+            return (Name: name, Current: current, OnMeta: onMeta, Device: device, DType: dtype,
+                Entry: file.Entries.GetValueOrDefault(options.Prefix + name));
+        }).ToList();
+        using var staging = new StagingBuffers(plan.Where(p => p.Entry is not null && NeedsStaging(p.Entry, p.DType, p.Device)).Select(p => p.Entry!));
         using (no_grad())
         {
-            foreach (var (name, current) in module.state_dict())
+            foreach (var (name, current, onMeta, device, dtype, entry) in plan)
             {
                 using var scope = NewDisposeScope();
-                bool onMeta = current.device.type == DeviceType.META;
-                var device = options.Device ?? (onMeta ? CPU : current.device);
-                var dtype = is_floating_point(current) ? options.DType ?? current.dtype : current.dtype;
                 var key = options.Prefix + name;
-                var loaded = file.Contains(key) ? ReadAs(file, key, dtype, device) : KnownExtraDefault(key, current.shape, dtype, device);
+                var loaded = entry is null ? KnownExtraDefault(key, current.shape, dtype, device)
+                    : NeedsStaging(entry, dtype, device) ? staging.Convert(file, entry, dtype, device)
+                    : ReadAs(file, key, dtype, device);
                 if (!onMeta && current.dtype == dtype && SameDevice(current.device, device))
                 {
                     current.copy_(loaded);
@@ -111,6 +121,10 @@ public static class StateDictLoader
             throw new InvalidOperationException(
                 $"{file.Path}: after loading, {left.Count} tensor(s) are still on the meta device (not in the state dict, so no checkpoint can fill them): {string.Join(", ", left)}");
     }
+
+    /// <summary>Floating tensors that change dtype or leave the CPU go through a staging buffer; the rest are read in place.</summary>
+    static bool NeedsStaging(SafeTensorsEntry entry, ScalarType dtype, Device device) =>
+        is_floating_point(entry.Type) && is_floating_point(dtype) && (entry.Type != dtype || device.type != DeviceType.CPU);
 
     static bool SameDevice(Device a, Device b) =>
         a.type == b.type && (a.type == DeviceType.CPU || a.type == DeviceType.META || a.index == b.index);

@@ -154,8 +154,11 @@ public class StateDictLoaderTests(ITestOutputHelper output) : IDisposable
         return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
     }
 
+    [System.Runtime.InteropServices.DllImport("libc")]
+    static extern int malloc_trim(nuint pad);
+
     [Fact]
-    public void Loading_an_F16_file_into_fp32_peaks_at_the_model_plus_one_staged_tensor()
+    public void Loading_an_F16_file_into_fp32_peaks_at_the_model_plus_a_staging_piece()
     {
         if (!OperatingSystem.IsLinux()) return;
         var config = new ClipTextConfig(VocabSize: 8192, Width: 512, Heads: 8, Layers: 6, MaxPositions: 77,
@@ -164,9 +167,9 @@ public class StateDictLoaderTests(ITestOutputHelper output) : IDisposable
         using (var source = new OpenClipTextModel(config)) path = Save(source, "", ScalarType.Float16, name: "big.safetensors");
         GC.Collect();
         GC.WaitForPendingFinalizers();
+        malloc_trim(0); // hand the generator's freed blocks back, so they cannot hide the load's own growth
         using var file = SafeTensorsFile.Open(path);
         long modelBytes = file.Entries.Values.Sum(e => e.ElementCount * 4);
-        long largest = file.Entries.Values.Max(e => e.ElementCount * 4);
 
         long baseline = ResidentBytes();
         if (PeakResidentBytes(reset: true) is null) { output.WriteLine("peak RSS cannot be reset here; skipped"); return; }
@@ -175,7 +178,8 @@ public class StateDictLoaderTests(ITestOutputHelper output) : IDisposable
         long peak = PeakResidentBytes(reset: false)!.Value - baseline;
 
         output.WriteLine($"fp32 model {modelBytes >> 20} MiB from a {new FileInfo(path).Length >> 20} MiB F16 file: peak RSS growth {peak >> 20} MiB ({(double)peak / modelBytes:F2}x)");
-        Assert.True(peak <= modelBytes + 2 * largest + (16L << 20),
-            $"peak RSS grew {peak >> 20} MiB for a {modelBytes >> 20} MiB model (largest tensor {largest >> 20} MiB): a second copy was held");
+        Assert.True(peak >= modelBytes * 9 / 10, $"peak RSS grew only {peak >> 20} MiB for a {modelBytes >> 20} MiB model: the measurement is not working");
+        Assert.True(peak <= modelBytes + (32L << 20),
+            $"peak RSS grew {peak >> 20} MiB for a {modelBytes >> 20} MiB model: more than the weights and a 16 MiB staging piece");
     }
 }
