@@ -20,6 +20,7 @@ public sealed class FrozenCLIPEmbedder : nn.Module<Tensor, Tensor>, IEmbedder
         if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems));
         transformer = new ClipTextModel(config.Text, device, dtype);
         RegisterComponents();
+        foreach (var p in parameters()) p.requires_grad = false; // sgm's freeze(): the loader keeps the flag
     }
 
     public string InputKey => Config.InputKey;

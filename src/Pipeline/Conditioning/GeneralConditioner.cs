@@ -11,6 +11,8 @@ namespace Pipeline.Conditioning;
 /// drawn from an injected generator; <c>forceZeroEmbeddings</c> zeroes the outputs of embedders by input key
 /// (sgm's SDXL sampling passes "txt" for the unconditional branch: both text encoders' outputs, pooled included,
 /// become zeros, while the size/crop/aesthetic embeddings are still computed from that branch's own values).
+/// Dtypes: crossattn comes in the text encoders' dtype; the size embeddings are always float32, so with bf16/fp16
+/// text encoders the concatenated vector is promoted to float32 (the network casts it to its own dtype).
 /// </summary>
 public sealed class GeneralConditioner : nn.Module<IReadOnlyList<ConditionerInput>, Conditioning>
 {

@@ -174,6 +174,46 @@ public class GeneralConditionerTests(ITestOutputHelper output)
         finally { Dispose(c); }
     }
 
+    [Fact]
+    public void A_single_file_checkpoint_loads_the_whole_conditioner_under_conditioner_prefix_frozen()
+    {
+        using var reference = TinyConditioners.Base();
+        var path = Path.Combine(Path.GetTempPath(), $"tiny-sdxl-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            using (var scope = NewDisposeScope())
+            {
+                var tensors = reference.state_dict()
+                    .Where(kv => !kv.Key.EndsWith("position_ids"))          // other exports drop it
+                    .Select(kv => new KeyValuePair<string, Tensor>("conditioner." + kv.Key, kv.Value.to(ScalarType.Float16)))
+                    .Append(new("model.diffusion_model.out.2.bias", zeros(4)))  // the rest of a single-file checkpoint
+                    .Append(new("first_stage_model.decoder.conv_out.bias", zeros(3)));
+                Pipeline.Checkpoints.SafeTensorsWriter.Write(path, tensors);
+            }
+            using var conditioner = new GeneralConditioner(new ConditionerConfig(reference.Embedders.Select(e => e switch
+            {
+                FrozenCLIPEmbedder c => (EmbedderConfig)c.Config,
+                FrozenOpenCLIPEmbedder2 o => o.Config,
+                ConcatTimestepEmbedderND t => t.Config,
+                _ => throw new InvalidOperationException(),
+            }).ToList()), new Device(DeviceType.META));
+            using (var file = Pipeline.Checkpoints.SafeTensorsFile.Open(path))
+                Pipeline.Checkpoints.StateDictLoader.Load(conditioner, file, new Pipeline.Checkpoints.LoadOptions("conditioner.", DType: ScalarType.Float32));
+            Assert.All(conditioner.parameters(), p => Assert.False(p.requires_grad));
+            var batch = TinyConditioners.Batch();
+            var expected = reference.Forward(batch);
+            var actual = conditioner.Forward(batch);
+            try
+            {
+                // F16 storage rounds the weights; the outputs stay close to the fp32 ones.
+                Assert.True(GoldenAssert.ScaledError(expected.CrossAttn!, actual.CrossAttn!) < 1e-2);
+                Assert.True(GoldenAssert.ScaledError(expected.Vector!, actual.Vector!) < 1e-2);
+            }
+            finally { Dispose(expected); Dispose(actual); }
+        }
+        finally { File.Delete(path); }
+    }
+
     static void Dispose(Cond c)
     {
         c.CrossAttn?.Dispose();
