@@ -1,32 +1,36 @@
-using System.IO.MemoryMappedFiles;
+using Microsoft.Win32.SafeHandles;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Pipeline.Checkpoints;
 
 /// <summary>
-/// A validated, memory-mapped safetensors file. Tensors are materialised one at a time, straight from the
-/// mapping into their destination (dtype and device chosen by the caller), so loading never holds two
-/// copies of the weights. Pickled checkpoints (.ckpt/.pt) are refused: they can execute code.
+/// A validated safetensors file. Tensors are read one at a time with positioned reads straight into their
+/// staging tensor and converted to the dtype and device the caller chooses, so loading never holds two copies
+/// of the weights nor maps the whole file into the process (mapped pages would count towards its resident
+/// memory). Pickled checkpoints (.ckpt/.pt) are refused: they can execute code.
 /// </summary>
 public sealed class SafeTensorsFile : IDisposable
 {
-    readonly MemoryMappedFile? _map;
-    readonly MemoryMappedViewAccessor? _view;
+    /// <summary>Positioned reads are issued in pieces of at most this many bytes.</summary>
+    const int ReadChunkBytes = 1 << 26;
+
+    readonly SafeFileHandle _handle;
     readonly long _dataStart;
+    readonly long _length;
 
     public string Path { get; }
     public IReadOnlyDictionary<string, SafeTensorsEntry> Entries { get; }
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
-    SafeTensorsFile(string path, SafeTensorsHeader.Parsed header, MemoryMappedFile? map, MemoryMappedViewAccessor? view)
+    SafeTensorsFile(string path, SafeTensorsHeader.Parsed header, SafeFileHandle handle, long length)
     {
         Path = path;
         Entries = header.Entries;
         Metadata = header.Metadata;
         _dataStart = header.DataStart;
-        _map = map;
-        _view = view;
+        _handle = handle;
+        _length = length;
     }
 
     /// <summary>Opens and validates <paramref name="path"/>; throws <see cref="SafeTensorsFormatException"/> naming the problem.</summary>
@@ -38,23 +42,38 @@ public sealed class SafeTensorsFile : IDisposable
         if (ext is ".ckpt" or ".pt" or ".pth" or ".bin" or ".pkl")
             throw new SafeTensorsFormatException(
                 $"{path}: '{ext}' files are Python pickles, which can execute arbitrary code when loaded; this library never loads them. Convert the checkpoint to .safetensors first.");
-        long length = new FileInfo(path).Length;
-        var prefix = new byte[8];
-        using (var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read))
+        var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        try
         {
-            int read = fs.Read(prefix, 0, 8);
+            long length = RandomAccess.GetLength(handle);
+            var prefix = new byte[8];
+            int read = ReadFully(handle, prefix, 0);
             var header = SafeTensorsHeader.Parse(prefix.AsSpan(0, read), n =>
             {
                 var buffer = new byte[n];
-                fs.ReadExactly(buffer);
+                if (ReadFully(handle, buffer, 8) != n)
+                    throw new SafeTensorsFormatException($"{path}: file ended inside the {n}-byte header");
                 return buffer;
             }, length, path);
-            if (length == 0 || header.Entries.Values.All(e => e.ByteLength == 0))
-                return new SafeTensorsFile(path, header, null, null);
-            var map = MemoryMappedFile.CreateFromFile(fs, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
-            var view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
-            return new SafeTensorsFile(path, header, map, view);
+            return new SafeTensorsFile(path, header, handle, length);
         }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    static int ReadFully(SafeFileHandle handle, Span<byte> buffer, long offset)
+    {
+        int total = 0;
+        while (total < buffer.Length)
+        {
+            int n = RandomAccess.Read(handle, buffer[total..], offset + total);
+            if (n == 0) break;
+            total += n;
+        }
+        return total;
     }
 
     public SafeTensorsEntry Entry(string name) =>
@@ -74,28 +93,52 @@ public sealed class SafeTensorsFile : IDisposable
             throw new ArgumentException($"{Path}: tensor '{name}' is stored as {entry.DType}; cannot load it as {target}");
         using var scope = NewDisposeScope();
         var staged = empty(entry.Shape, entry.Type, CPU);
-        if (entry.ByteLength > 0) CopyInto(staged, entry);
+        ReadInto(name, staged);
         var result = staged.to(target, device ?? CPU);
         return result.MoveToOuterDisposeScope();
     }
 
-    unsafe void CopyInto(Tensor destination, SafeTensorsEntry entry)
+    /// <summary>
+    /// Copies the stored bytes of <paramref name="name"/> into <paramref name="destination"/>: a contiguous CPU tensor of
+    /// the stored dtype with the stored number of elements (any shape).
+    /// </summary>
+    public void ReadInto(string name, Tensor destination)
     {
-        byte* basePtr = null;
-        _view!.SafeMemoryMappedViewHandle.AcquirePointer(ref basePtr);
-        try
-        {
-            basePtr += _view.PointerOffset;
-            if (entry.ByteLength > int.MaxValue)
-                throw new NotSupportedException($"{Path}: tensor '{entry.Name}' is {entry.ByteLength} bytes; tensors over 2 GiB are not supported");
-            new ReadOnlySpan<byte>(basePtr + _dataStart + entry.Begin, (int)entry.ByteLength).CopyTo(destination.bytes);
-        }
-        finally { _view.SafeMemoryMappedViewHandle.ReleasePointer(); }
+        var entry = Entry(name);
+        if (destination.numel() != entry.ElementCount)
+            throw new ArgumentException($"{Path}: tensor '{name}' has {entry.ElementCount} elements; the destination has {destination.numel()}");
+        ReadRange(name, 0, destination);
     }
 
-    public void Dispose()
+    /// <summary>
+    /// Copies elements [<paramref name="start"/>, start + n) of <paramref name="name"/> (in storage order) into
+    /// <paramref name="destination"/>, a contiguous CPU tensor of the stored dtype with n elements. Lets a loader
+    /// convert a large tensor piece by piece through one small staging buffer.
+    /// </summary>
+    public void ReadRange(string name, long start, Tensor destination)
     {
-        _view?.Dispose();
-        _map?.Dispose();
+        var entry = Entry(name);
+        long count = destination.numel();
+        if (destination.device.type != DeviceType.CPU || destination.dtype != entry.Type || !destination.is_contiguous())
+            throw new ArgumentException(
+                $"{Path}: tensor '{name}' is {entry.DType}; the destination must be a contiguous CPU {entry.Type} tensor, got {destination.dtype} on {destination.device}");
+        if (start < 0 || count > entry.ElementCount - start)
+            throw new ArgumentOutOfRangeException(nameof(start), $"{Path}: elements [{start}, {start + count}) are outside tensor '{name}' ({entry.ElementCount} elements)");
+        if (count == 0) return;
+        using var scope = NewDisposeScope();
+        var flat = destination.view(-1);
+        long elementSize = entry.ByteLength / entry.ElementCount;
+        long chunkElements = Math.Max(1, ReadChunkBytes / elementSize);
+        for (long done = 0; done < count; done += chunkElements)
+        {
+            long n = Math.Min(chunkElements, count - done);
+            var span = flat.narrow(0, done, n).bytes;
+            long offset = _dataStart + entry.Begin + (start + done) * elementSize;
+            if (ReadFully(_handle, span, offset) != span.Length)
+                throw new SafeTensorsFormatException(
+                    $"{Path}: file ended inside tensor '{entry.Name}' (it is now {RandomAccess.GetLength(_handle)} bytes, was {_length} when opened)");
+        }
     }
+
+    public void Dispose() => _handle.Dispose();
 }

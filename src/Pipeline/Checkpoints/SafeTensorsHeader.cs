@@ -40,6 +40,8 @@ public static class SafeTensorsHeader
 
     static Parsed ParseJson(byte[] json, long dataLength, long dataStart, string source)
     {
+        if (!System.Text.Unicode.Utf8.IsValid(json))
+            throw Fail(source, "header is not valid UTF-8");
         JsonDocument doc;
         try
         {
@@ -49,27 +51,33 @@ public static class SafeTensorsHeader
         catch (ArgumentException e) { throw Fail(source, $"header is not valid UTF-8 JSON: {e.Message}"); }
         using (doc)
         {
-            if (doc.RootElement.ValueKind != JsonValueKind.Object) throw Fail(source, "header JSON is not an object");
-            var entries = new Dictionary<string, SafeTensorsEntry>(StringComparer.Ordinal);
-            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var property in doc.RootElement.EnumerateObject())
-            {
-                if (property.Name == "__metadata__")
-                {
-                    if (property.Value.ValueKind != JsonValueKind.Object) throw Fail(source, "__metadata__ is not an object");
-                    foreach (var m in property.Value.EnumerateObject())
-                    {
-                        if (m.Value.ValueKind != JsonValueKind.String) throw Fail(source, $"__metadata__ value '{m.Name}' is not a string");
-                        metadata[m.Name] = m.Value.GetString()!;
-                    }
-                    continue;
-                }
-                if (entries.ContainsKey(property.Name)) throw Fail(source, $"tensor '{property.Name}' is listed twice");
-                entries[property.Name] = ParseEntry(property.Name, property.Value, dataLength, source);
-            }
-            CheckNoOverlap(entries.Values, source);
-            return new Parsed(entries, metadata, dataStart);
+            try { return ParseRoot(doc, dataLength, dataStart, source); }
+            catch (InvalidOperationException e) { throw Fail(source, $"header JSON has an unexpected value: {e.Message}"); }
         }
+    }
+
+    static Parsed ParseRoot(JsonDocument doc, long dataLength, long dataStart, string source)
+    {
+        if (doc.RootElement.ValueKind != JsonValueKind.Object) throw Fail(source, "header JSON is not an object");
+        var entries = new Dictionary<string, SafeTensorsEntry>(StringComparer.Ordinal);
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var property in doc.RootElement.EnumerateObject())
+        {
+            if (property.Name == "__metadata__")
+            {
+                if (property.Value.ValueKind != JsonValueKind.Object) throw Fail(source, "__metadata__ is not an object");
+                foreach (var m in property.Value.EnumerateObject())
+                {
+                    if (m.Value.ValueKind != JsonValueKind.String) throw Fail(source, $"__metadata__ value '{m.Name}' is not a string");
+                    metadata[m.Name] = m.Value.GetString()!;
+                }
+                continue;
+            }
+            if (entries.ContainsKey(property.Name)) throw Fail(source, $"tensor '{property.Name}' is listed twice");
+            entries[property.Name] = ParseEntry(property.Name, property.Value, dataLength, source);
+        }
+        CheckNoOverlap(entries.Values, source);
+        return new Parsed(entries, metadata, dataStart);
     }
 
     static SafeTensorsEntry ParseEntry(string name, JsonElement value, long dataLength, string source)
@@ -95,7 +103,8 @@ public static class SafeTensorsHeader
         if (shape.Count > 16) throw Fail(source, $"tensor '{name}': {shape.Count} dimensions is more than 16");
         if (!value.TryGetProperty("data_offsets", out var offEl) || offEl.ValueKind != JsonValueKind.Array || offEl.GetArrayLength() != 2)
             throw Fail(source, $"tensor '{name}': 'data_offsets' must be [begin, end]");
-        if (!offEl[0].TryGetInt64(out long begin) || !offEl[1].TryGetInt64(out long end) || begin < 0 || end < begin)
+        if (offEl[0].ValueKind != JsonValueKind.Number || offEl[1].ValueKind != JsonValueKind.Number
+            || !offEl[0].TryGetInt64(out long begin) || !offEl[1].TryGetInt64(out long end) || begin < 0 || end < begin)
             throw Fail(source, $"tensor '{name}': data_offsets {offEl} are not 0 <= begin <= end");
         if (end > dataLength)
             throw Fail(source, $"tensor '{name}': data_offsets [{begin}, {end}] run past the data section ({dataLength} bytes)");
