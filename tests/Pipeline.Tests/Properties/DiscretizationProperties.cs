@@ -74,3 +74,21 @@ public class DiscretizationProperties
         Assert.Throws<ArgumentOutOfRangeException>(() => new EDMDiscretization().GetSigmas(0));
     }
 }
+
+public class SettingsRecordTests
+{
+    [Fact]
+    public void Records_with_equal_settings_are_equal_and_with_copies_recompute()
+    {
+        Assert.Equal(new LegacyDDPMDiscretization(), new LegacyDDPMDiscretization());
+        Assert.Equal(new DiscreteDenoiser(new EpsScaling(), new LegacyDDPMDiscretization()), new DiscreteDenoiser(new EpsScaling(), new LegacyDDPMDiscretization()));
+        var full = new LegacyDDPMDiscretization();
+        _ = full.AlphasCumprod;
+        var shorter = full with { NumTimesteps = 500 };
+        Assert.Equal(500, shorter.AlphasCumprod.Count);
+        Assert.Equal(500, shorter.GetSigmas(500, appendZero: false).Count);
+        var d = new DiscreteDenoiser(new EpsScaling(), full);
+        _ = d.Table;
+        Assert.Equal(200, (d with { NumIdx = 200 }).Table.Count);
+    }
+}

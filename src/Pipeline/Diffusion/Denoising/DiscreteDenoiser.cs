@@ -12,12 +12,10 @@ namespace Pipeline.Diffusion.Denoising;
 public sealed record DiscreteDenoiser(IDenoiserScaling Scaling, LegacyDDPMDiscretization Discretization, int NumIdx = 1000,
     bool QuantizeCNoise = true) : IDenoiser
 {
-    readonly Lazy<float[]> _table = new(() => Discretization.GetSigmas(NumIdx, appendZero: false).Reverse().ToArray());
-
     /// <summary>The ascending σ table (index = DDPM timestep).</summary>
-    public IReadOnlyList<float> Table => _table.Value;
+    public IReadOnlyList<float> Table => Discretization.AscendingTable(NumIdx);
 
-    Tensor TableOn(Device device) => tensor(_table.Value, dtype: ScalarType.Float32, device: device);
+    Tensor TableOn(Device device) => tensor(Table.ToArray(), dtype: ScalarType.Float32, device: device);
 
     /// <summary>Nearest table index of each σ (argmin |σ − table|, first on ties), int64.</summary>
     public Tensor SigmaToIdx(Tensor sigma)

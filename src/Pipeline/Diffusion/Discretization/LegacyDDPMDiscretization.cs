@@ -8,10 +8,14 @@ namespace Pipeline.Diffusion.Discretization;
 public sealed record LegacyDDPMDiscretization(double LinearStart = 0.00085, double LinearEnd = 0.012, int NumTimesteps = 1000)
     : IDiscretization
 {
-    readonly Lazy<double[]> _alphasCumprod = new(() => ComputeAlphasCumprod(LinearStart, LinearEnd, NumTimesteps));
+    // Cached per setting (not in an instance field: a record copy made with `with` must not keep the old table,
+    // and equal settings must compare equal).
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<(double, double, int), double[]> Cache = new();
+
+    double[] Acp => Cache.GetOrAdd((LinearStart, LinearEnd, NumTimesteps), k => ComputeAlphasCumprod(k.Item1, k.Item2, k.Item3));
 
     /// <summary>ᾱ_t for t = 0 … T−1 (float64).</summary>
-    public IReadOnlyList<double> AlphasCumprod => _alphasCumprod.Value;
+    public IReadOnlyList<double> AlphasCumprod => Acp;
 
     static double[] ComputeAlphasCumprod(double start, double end, int n)
     {
@@ -43,7 +47,7 @@ public sealed record LegacyDDPMDiscretization(double LinearStart = 0.00085, doub
     /// <summary>σ for DDPM timestep <paramref name="t"/> (float32 as sgm computes it).</summary>
     public float SigmaAt(int t)
     {
-        double acp = _alphasCumprod.Value[t];
+        double acp = Acp[t];
         return MathF.Sqrt((float)((1 - acp) / acp));
     }
 
@@ -55,6 +59,12 @@ public sealed record LegacyDDPMDiscretization(double LinearStart = 0.00085, doub
 
     /// <summary>All T sigmas in ascending order: the table a <see cref="Denoising.DiscreteDenoiser"/> quantizes to.</summary>
     public float[] AscendingTable() => Enumerable.Range(0, NumTimesteps).Select(SigmaAt).ToArray();
+
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<(LegacyDDPMDiscretization, int), float[]> Tables = new();
+
+    /// <summary>The ascending table of an <paramref name="numIdx"/>-step schedule (sgm's <c>discretization(numIdx, flip=True)</c>), cached.</summary>
+    public IReadOnlyList<float> AscendingTable(int numIdx) =>
+        Tables.GetOrAdd((this, numIdx), k => k.Item1.GetSigmas(k.Item2, appendZero: false).Reverse().ToArray());
 
     void ValidateSteps(int steps)
     {

@@ -28,9 +28,7 @@ public sealed record EDMSampling(double PMean = -1.2, double PStd = 1.2) : ISigm
 public sealed record DiscreteSampling(LegacyDDPMDiscretization Discretization, int NumIdx = 1000, int MinIdx = 0, int? MaxIdx = null)
     : ISigmaSampler
 {
-    readonly Lazy<float[]> _table = new(() => Discretization.GetSigmas(NumIdx, appendZero: false).Reverse().ToArray());
-
-    public IReadOnlyList<float> Table => _table.Value;
+    public IReadOnlyList<float> Table => Discretization.AscendingTable(NumIdx);
 
     public Tensor Sample(int n, IRandomSource random, Device device)
     {
@@ -42,5 +40,5 @@ public sealed record DiscreteSampling(LegacyDDPMDiscretization Discretization, i
         return IdxToSigma(idx).MoveToOuterDisposeScope();
     }
 
-    public Tensor IdxToSigma(Tensor idx) => tensor(_table.Value, dtype: ScalarType.Float32, device: idx.device)[idx];
+    public Tensor IdxToSigma(Tensor idx) => tensor(Table.ToArray(), dtype: ScalarType.Float32, device: idx.device)[idx];
 }
