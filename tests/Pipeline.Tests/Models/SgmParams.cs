@@ -48,11 +48,13 @@ public static class SgmParams
     }
 
     /// <summary>sgm <c>AutoencoderKL(embed_dim, ddconfig)</c> parameters.</summary>
-    public static AutoencoderKLConfig Vae(JsonElement p)
+    public static AutoencoderKLConfig Vae(JsonElement p) => VaeFromDdconfig(p.GetProperty("ddconfig"), p.GetProperty("embed_dim").GetInt32());
+
+    /// <summary>From a bare <c>ddconfig</c>; sgm's SDXL VAE uses embed_dim = z_channels.</summary>
+    public static AutoencoderKLConfig VaeFromDdconfig(JsonElement dd, int? embedDim = null)
     {
-        var dd = p.GetProperty("ddconfig");
         return new AutoencoderKLConfig(
-            EmbedDim: p.GetProperty("embed_dim").GetInt32(),
+            EmbedDim: embedDim ?? dd.GetProperty("z_channels").GetInt32(),
             Ch: dd.GetProperty("ch").GetInt32(),
             ChMult: Ints(dd.GetProperty("ch_mult")),
             NumResBlocks: dd.GetProperty("num_res_blocks").GetInt32(),

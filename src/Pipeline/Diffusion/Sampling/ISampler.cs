@@ -5,7 +5,8 @@ namespace Pipeline.Diffusion.Sampling;
 /// <summary>The guided denoiser a sampler drives: x [B, …], σ [B] → x̂₀ (a new tensor).</summary>
 public delegate Tensor DenoiseFunction(Tensor x, Tensor sigma);
 
-/// <summary>What a sampler reports after each step (tensors are only valid during the call: clone to keep).</summary>
+/// <summary>What a sampler reports after each step. The tensors belong to the step's dispose scope and are only valid
+/// during the call: keep one with <c>x.clone().DetachFromDisposeScope()</c> (and dispose it yourself).</summary>
 public readonly record struct SamplerStep(int Index, int Count, float Sigma, float NextSigma, Tensor X, Tensor Denoised);
 
 /// <summary>Progress callback and cancellation for a sampling run.</summary>
