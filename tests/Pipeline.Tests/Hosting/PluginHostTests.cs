@@ -103,3 +103,20 @@ public class PluginHostTests
         Assert.Equal("fixture sampler v1", started.Registry.Registration(ComponentKind.Sampler, "fixture_hot").Description);
     }
 }
+
+public class FirstPartyPluginLoadingTests
+{
+    [Fact]
+    public void The_solution_build_puts_first_party_plugins_where_the_host_finds_them()
+    {
+        var snapshot = PluginHost.LoadOnce();
+        var loaded = snapshot.Plugins.Where(p => p.Status == PluginStatus.Loaded).Select(p => p.Name).ToHashSet();
+        Assert.Superset(new HashSet<string> { "Samplers.KDiffusion", "Schedules.ComfyUI", "Template.Sampler" }, loaded);
+        Assert.All(snapshot.Plugins, p => Assert.True(p.Status == PluginStatus.Loaded, $"{p.Name}: {p.Reason}"));
+        foreach (var name in new[] { "dpm_2", "dpmpp_2m_sde", "dpmpp_3m_sde", "lcm", "ddpm", "ipndm", "euler", "template_ddim" })
+            Assert.IsAssignableFrom<ISampler>(snapshot.Registry.Sampler(name));
+        foreach (var name in new[] { "karras", "exponential", "sgm_uniform", "simple", "normal", "ddim_uniform", "beta", "kl_optimal", "linear_quadratic" })
+            Assert.IsAssignableFrom<IDiscretization>(snapshot.Registry.Discretization(name));
+        Assert.Equal("Samplers.KDiffusion", snapshot.Registry.Registration(ComponentKind.Sampler, "dpm_2").Origin);
+    }
+}
