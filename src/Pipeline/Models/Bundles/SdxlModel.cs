@@ -1,0 +1,135 @@
+using System.Security.Cryptography;
+using Pipeline.Checkpoints;
+using Pipeline.Conditioning;
+using Pipeline.Diffusion.Denoising;
+using Pipeline.Diffusion.Discretization;
+using Pipeline.Diffusion.Scaling;
+using Pipeline.Models.Unet;
+using Pipeline.Models.Vae;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Pipeline.Models.Bundles;
+
+/// <summary>
+/// A loaded SDXL-layout model: conditioner + UNet (in its wrapper) + VAE + the discrete ε denoiser, on one device.
+/// The UNet and text encoders run in the compute dtype; the VAE always in float32 (the SDXL VAE overflows in fp16).
+/// </summary>
+public sealed class SdxlModel : IDisposable
+{
+    public SdxlModelConfig Config { get; }
+    public GeneralConditioner Conditioner { get; }
+    public OpenAIWrapper Network { get; }
+    public AutoencoderKL FirstStage { get; }
+    public DiscreteDenoiser Denoiser { get; }
+    public Device Device { get; }
+    public ScalarType ComputeDType { get; }
+
+    /// <summary>Name shown in image metadata (file name or config name) and a short content hash, if loaded from a file.</summary>
+    public string Name { get; }
+    public string? Hash { get; }
+
+    SdxlModel(SdxlModelConfig config, GeneralConditioner conditioner, OpenAIWrapper network, AutoencoderKL firstStage,
+        Device device, ScalarType dtype, string name, string? hash)
+    {
+        Config = config;
+        Conditioner = conditioner;
+        Network = network;
+        FirstStage = firstStage;
+        Device = device;
+        ComputeDType = dtype;
+        Name = name;
+        Hash = hash;
+        Denoiser = new DiscreteDenoiser(new EpsScaling(), new LegacyDDPMDiscretization(NumTimesteps: config.NumTimesteps), config.NumTimesteps);
+        conditioner.eval();
+        network.eval();
+        firstStage.eval();
+    }
+
+    /// <summary>A model with freshly initialised (random) weights: for benchmarks, tests and training from scratch.</summary>
+    public static SdxlModel Create(SdxlModelConfig config, Device? device = null, ScalarType dtype = ScalarType.Float32)
+    {
+        device ??= CPU;
+        CheckDType(dtype);
+        var conditioner = new GeneralConditioner(config.Conditioner, device, dtype);
+        var network = new OpenAIWrapper(new UNetModel(config.UNet, device, dtype));
+        var vae = new AutoencoderKL(config.Vae, device, ScalarType.Float32);
+        return new SdxlModel(config, conditioner, network, vae, device, dtype, config.Name, null);
+    }
+
+    /// <summary>
+    /// Loads a single-file checkpoint in sgm's key layout (e.g. <c>sd_xl_base_1.0.safetensors</c>) unchanged. Modules
+    /// are built on the meta device and each weight is read once, straight into <paramref name="dtype"/> on
+    /// <paramref name="device"/>. Strict: every missing, unexpected and mis-shaped key is listed.
+    /// </summary>
+    public static SdxlModel Load(string path, SdxlModelConfig? config = null, Device? device = null, ScalarType dtype = ScalarType.Float32)
+    {
+        device ??= CPU;
+        CheckDType(dtype);
+        using var file = SafeTensorsFile.Open(path);
+        var kind = CheckpointLayout.Detect(file);
+        config ??= kind == SdxlModelKind.Base ? SdxlModelConfig.SdxlBase : SdxlModelConfig.SdxlRefiner;
+        if (config.Kind != kind) throw new ArgumentException($"{path} holds an SDXL {kind.ToString().ToLowerInvariant()} model, but the config '{config.Name}' is a {config.Kind.ToString().ToLowerInvariant()}");
+        var foreign = CheckpointLayout.ForeignKeys(file);
+        if (foreign.Count > 0)
+            throw new StateDictMismatchException(path, new StateDictMismatch(Array.Empty<string>(), foreign, Array.Empty<string>()));
+
+        var conditioner = new GeneralConditioner(config.Conditioner, META, dtype);
+        var network = new OpenAIWrapper(new UNetModel(config.UNet, META, dtype));
+        var vae = new AutoencoderKL(config.Vae, META, ScalarType.Float32);
+        try
+        {
+            StateDictLoader.Load(conditioner, file, new LoadOptions(CheckpointLayout.ConditionerPrefix, device, dtype));
+            StateDictLoader.Load(network, file, new LoadOptions(CheckpointLayout.UNetPrefix, device, dtype));
+            StateDictLoader.Load(vae, file, new LoadOptions(CheckpointLayout.VaePrefix, device, ScalarType.Float32));
+        }
+        catch
+        {
+            conditioner.Dispose();
+            network.Dispose();
+            vae.Dispose();
+            throw;
+        }
+        return new SdxlModel(config, conditioner, network, vae, device, dtype, Path.GetFileNameWithoutExtension(path), ShortHash(path));
+    }
+
+    /// <summary>Writes the model in the single-file layout it loads from (atomically), in <paramref name="storage"/> dtype.</summary>
+    public void Save(string path, ScalarType storage = ScalarType.Float16, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        using var scope = NewDisposeScope();
+        var tensors = new List<KeyValuePair<string, Tensor>>();
+        void Add(nn.Module module, string prefix, bool keepFloat32 = false)
+        {
+            foreach (var (name, t) in module.state_dict())
+                tensors.Add(new(prefix + name, is_floating_point(t) && !keepFloat32 ? t.to(storage) : t));
+        }
+        Add(Conditioner, CheckpointLayout.ConditionerPrefix);
+        Add(Network, CheckpointLayout.UNetPrefix);
+        Add(FirstStage, CheckpointLayout.VaePrefix);
+        SafeTensorsWriter.Write(path, tensors, metadata);
+    }
+
+    static void CheckDType(ScalarType dtype)
+    {
+        if (!LoadOptions.ComputeDTypes.Contains(dtype))
+            throw new ArgumentException($"compute dtype {dtype} is not supported; valid: {string.Join(", ", LoadOptions.ComputeDTypes)}");
+    }
+
+    /// <summary>First 10 hex digits of the SHA-256 of the file's header (cheap, identifies a checkpoint's layout and offsets).</summary>
+    static string ShortHash(string path)
+    {
+        using var fs = File.OpenRead(path);
+        var prefix = new byte[8];
+        fs.ReadExactly(prefix);
+        var header = new byte[(int)Math.Min(BitConverter.ToUInt64(prefix), (ulong)SafeTensorsHeader.MaxHeaderBytes)];
+        fs.ReadExactly(header);
+        return Convert.ToHexString(SHA256.HashData(header))[..10].ToLowerInvariant();
+    }
+
+    public void Dispose()
+    {
+        Conditioner.Dispose();
+        Network.Dispose();
+        FirstStage.Dispose();
+    }
+}
