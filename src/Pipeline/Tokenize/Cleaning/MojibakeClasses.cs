@@ -31,8 +31,6 @@ internal enum MojibakeClass : ushort
 /// <summary>Which <see cref="MojibakeClass"/> roles each BMP character has (none outside the BMP).</summary>
 internal static class MojibakeClasses
 {
-    static readonly ushort[] Table = Build();
-
     public static MojibakeClass Of(int codePoint) =>
         codePoint is >= 0 and < 0x10000 ? (MojibakeClass)Table[codePoint] : MojibakeClass.None;
 
@@ -56,6 +54,9 @@ internal static class MojibakeClasses
         (MojibakeClass.LowerCommon, "03AC-03C9 0430-045F"),
         (MojibakeClass.Box, "2502 250C 2510 2518 251C 2524 252C 253C 2550-256C 2580 2584 2588 258C 2590-2593"),
     ];
+
+    // Declared after Members: static fields initialize in textual order.
+    static readonly ushort[] Table = Build();
 
     static ushort[] Build()
     {
