@@ -14,9 +14,18 @@ namespace Pipeline.Tokenize;
 /// "ſ" (U+017F) matches "s". The library's own special-token splitting cannot be used either: CLIP only
 /// recognises a literal where a scan starts ("!&lt;|endoftext|&gt;" is punctuation first).
 /// </para>
+/// <para>
+/// One deliberate difference, for bounded time on hostile input: a word longer than <see cref="MaxWordLength"/>
+/// UTF-16 chars is handed to BPE in pieces of at most that length, each ending a word. The library's BPE takes
+/// time quadratic in a word's length (a 1 MB run of one letter took about a minute), while CLIP would merge the
+/// whole run as one word; ids can therefore differ from CLIP's only inside such a run, and no real prompt has one.
+/// </para>
 /// </summary>
 internal sealed class ClipPreTokenizer : PreTokenizer
 {
+    /// <summary>Longest word (in UTF-16 chars) given to BPE whole; longer runs are cut into pieces this long.</summary>
+    public const int MaxWordLength = 1024;
+
     static readonly string[] Contractions = ["s", "t", "re", "ve", "m", "ll", "d"];
 
     readonly string[] _specialLiterals;
@@ -49,10 +58,23 @@ internal sealed class ClipPreTokenizer : PreTokenizer
                 else if (PythonText.IsNumber(cp)) length = width;
                 else length = RunLength(text, at, IsOther);
             }
-            words.Add((at, length));
+            AddCutToMaxWordLength(words, text, at, length);
             at += length;
         }
         return words;
+    }
+
+    static void AddCutToMaxWordLength(List<(int, int)> words, ReadOnlySpan<char> text, int start, int length)
+    {
+        int end = start + length;
+        while (end - start > MaxWordLength)
+        {
+            int cut = start + MaxWordLength;
+            if (char.IsLowSurrogate(text[cut]) && char.IsHighSurrogate(text[cut - 1])) cut--;
+            words.Add((start, cut - start));
+            start = cut;
+        }
+        words.Add((start, end - start));
     }
 
     static bool IsOther(int cp) => !PythonText.IsWhiteSpace(cp) && !PythonText.IsLetter(cp) && !PythonText.IsNumber(cp);

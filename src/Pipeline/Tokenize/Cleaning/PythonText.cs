@@ -66,6 +66,17 @@ internal static class PythonText
         or UnicodeCategory.LetterNumber or UnicodeCategory.OtherNumber;
 
     /// <summary>
+    /// <c>unicodedata.normalize("NFC", text)</c>. .NET refuses to normalize text containing the noncharacter
+    /// U+FFFE, which Python passes through; it has no decomposition and combines with nothing, so the text is
+    /// normalized piecewise around it.
+    /// </summary>
+    public static string Nfc(string text)
+    {
+        if (!text.Contains('\uFFFE')) return text.IsNormalized(NormalizationForm.FormC) ? text : text.Normalize(NormalizationForm.FormC);
+        return string.Join('\uFFFE', text.Split('\uFFFE').Select(Nfc));
+    }
+
+    /// <summary>
     /// <c>re.sub(r"\s+", " ", text).strip()</c> as the CLIP tokenizers do it: runs of White_Space become one
     /// space, then leading and trailing <c>str.isspace</c> characters go.
     /// </summary>

@@ -49,7 +49,7 @@ internal static class TextFixer
             text = CharacterFixes.FixSurrogates(text);
             text = CharacterFixes.RemoveTerminalEscapes(text);
             text = CharacterFixes.RemoveControlChars(text);
-            if (!text.IsNormalized(NormalizationForm.FormC)) text = text.Normalize(NormalizationForm.FormC);
+            text = PythonText.Nfc(text);
             if (text == before) return text;
         }
         return text;
