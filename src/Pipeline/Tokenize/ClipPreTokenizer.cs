@@ -45,7 +45,7 @@ internal sealed class ClipPreTokenizer : PreTokenizer
         while (at < text.Length)
         {
             int cp = CodePointAt(text, at, out int width);
-            if (PythonText.IsWhiteSpace(cp))
+            if (PythonText.IsWhiteSpace(cp) || IsInvisibleToCaseInsensitivePattern(cp))
             {
                 at += width;
                 continue;
@@ -77,7 +77,15 @@ internal sealed class ClipPreTokenizer : PreTokenizer
         words.Add((start, end - start));
     }
 
-    static bool IsOther(int cp) => !PythonText.IsWhiteSpace(cp) && !PythonText.IsLetter(cp) && !PythonText.IsNumber(cp);
+    static bool IsOther(int cp) =>
+        !PythonText.IsWhiteSpace(cp) && !PythonText.IsLetter(cp) && !PythonText.IsNumber(cp) && !IsInvisibleToCaseInsensitivePattern(cp);
+
+    /// <summary>
+    /// U+0345 COMBINING GREEK YPOGEGRAMMENI is a mark, but it case-folds to the letter ι, so under Python's
+    /// case-insensitive matching <c>[^\s\p{L}\p{N}]</c> rejects it while <c>\p{L}</c> does not accept it: no
+    /// alternative matches, and CLIP skips it like whitespace. It is the only such character.
+    /// </summary>
+    static bool IsInvisibleToCaseInsensitivePattern(int cp) => cp == 0x0345;
 
     int SpecialLiteralLength(ReadOnlySpan<char> text, int at)
     {

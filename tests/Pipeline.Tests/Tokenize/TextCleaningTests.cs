@@ -72,6 +72,14 @@ public class TextCleaningTests
             OpenClip.Tokenize("it'ſ <ſtart_of_text> x").UntruncatedIds.ToArray());
     }
 
+    /// <summary>U+0345 folds to the letter ι, so Python's case-insensitive pattern matches it with no alternative: it is skipped.</summary>
+    [Fact]
+    public void Ypogegrammeni_is_skipped_like_whitespace()
+    {
+        Assert.Equal(["βγȼ", "ȧ", "`"], OpenClip.SplitWords("βγȼ\u0345ȧ`"));
+        Assert.Equal(["!", "!"], ClipL.SplitWords("!\u0345!"));
+    }
+
     [Fact]
     public void Letters_and_digits_outside_the_BMP_are_letters_and_digits()
     {
