@@ -39,7 +39,10 @@ public static class TokenizerGoldens
     public static string FilePath =>
         Environment.GetEnvironmentVariable(PathVariable) is { Length: > 0 } path
             ? Path.GetFullPath(path)
-            : Path.GetFullPath(Path.Combine(RepositoryRoot(), "..", "shared", "reference", "clip", "tokenizer_goldens.json"));
+            : Path.Combine(ReferenceFolder, "tokenizer_goldens.json");
+
+    /// <summary>shared/reference/clip beside the repository: the reference vocab.json, merges.txt and goldens.</summary>
+    public static string ReferenceFolder => Path.GetFullPath(Path.Combine(RepositoryRoot(), "..", "shared", "reference", "clip"));
 
     public static IReadOnlyList<TokenizerGoldenCase> Cases => File.Value.Cases;
 

@@ -115,7 +115,7 @@ public class TokenizerTests
     [Fact]
     public void Vocabulary_matches_the_reference_files()
     {
-        string folder = Path.GetDirectoryName(TokenizerGoldens.FilePath)!;
+        string folder = TokenizerGoldens.ReferenceFolder;
         var reference = JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllText(Path.Combine(folder, "vocab.json")))!;
         Assert.Equal(ClipVocabulary.Size, ClipVocabulary.Vocabulary.Count);
         Assert.Equal(reference.OrderBy(kv => kv.Value), ClipVocabulary.Vocabulary.OrderBy(kv => kv.Value));
