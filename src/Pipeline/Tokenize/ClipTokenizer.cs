@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Collections.Immutable;
 using Microsoft.ML.Tokenizers;
 
@@ -22,9 +23,10 @@ public sealed class ClipTokenizer
     ClipTokenizer(ClipTokenizerVariant variant)
     {
         Variant = variant;
-        SpecialLiterals = variant == ClipTokenizerVariant.ClipL
+        SpecialLiterals = (variant == ClipTokenizerVariant.ClipL
             ? new Dictionary<string, int> { [ClipVocabulary.StartOfTextLiteral] = ClipVocabulary.StartOfText, [ClipVocabulary.EndOfTextLiteral] = ClipVocabulary.EndOfText }
-            : new Dictionary<string, int> { ["<start_of_text>"] = ClipVocabulary.StartOfText, ["<end_of_text>"] = ClipVocabulary.EndOfText };
+            : new Dictionary<string, int> { ["<start_of_text>"] = ClipVocabulary.StartOfText, ["<end_of_text>"] = ClipVocabulary.EndOfText })
+            .ToFrozenDictionary(StringComparer.Ordinal);
         PadId = variant == ClipTokenizerVariant.ClipL ? ClipVocabulary.EndOfText : 0;
         _normalizer = new ClipTextNormalizer(variant);
         _preTokenizer = new ClipPreTokenizer(SpecialLiterals.Keys);

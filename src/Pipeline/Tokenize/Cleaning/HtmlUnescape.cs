@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.RegularExpressions;
 
 namespace Pipeline.Tokenize.Cleaning;
@@ -57,7 +56,8 @@ internal static class HtmlUnescape
         long number = 0;
         foreach (char d in digits)
         {
-            number = number * (hex ? 16 : 10) + int.Parse(d.ToString(), hex ? NumberStyles.HexNumber : NumberStyles.None, CultureInfo.InvariantCulture);
+            // The pattern admits only [0-9] (decimal) or [0-9a-fA-F] (hex); Python's int() has no upper bound.
+            number = number * (hex ? 16 : 10) + (d <= '9' ? d - '0' : (d | 0x20) - 'a' + 10);
             if (number > 0x10FFFF) { number = long.MaxValue; break; }
         }
         if (Windows1252Fallback(number) is { } fallback) return fallback;
