@@ -27,7 +27,8 @@ public static class TextToImage
 {
     /// <summary>The latents of <paramref name="settings"/> (no decode), with the schedule ending at its final 0.</summary>
     public static Tensor Latents(SdxlModel model, ComponentRegistry registry, GenerationSettings settings, SamplingOptions? options = null) =>
-        LatentsOver(model, registry, settings, registry.Discretization(settings.Schedule).GetSigmas(settings.Steps), options);
+        LatentsOver(model, registry, settings,
+            registry.Discretization(settings.Validate(model.Config.Vae.DownscaleFactor).Schedule).GetSigmas(settings.Steps), options);
 
     /// <summary>The latents of <paramref name="settings"/> sampled over <paramref name="sigmas"/> (e.g. stopping at a refiner handoff).</summary>
     public static Tensor LatentsOver(SdxlModel model, ComponentRegistry registry, GenerationSettings settings, Pipeline.Diffusion.Sigmas sigmas,
@@ -77,7 +78,7 @@ public static class TextToImage
         var problems = refine.Problems();
         if (problems.Count > 0) throw new ArgumentException("invalid refiner settings: " + string.Join("; ", problems));
         var refinerSampler = registry.Sampler(refine.Sampler);
-        var full = registry.Discretization(settings.Schedule).GetSigmas(settings.Steps);
+        var full = registry.Discretization(settings.Validate(model.Config.Vae.DownscaleFactor).Schedule).GetSigmas(settings.Steps);
         using var refinerNoise = new SeededNoise(unchecked(settings.Seed + 1));
         Tensor latents;
         if (refine.Mode == RefinerMode.Handoff)

@@ -10,9 +10,10 @@ namespace Pipeline.Models.Unet;
 /// </summary>
 public sealed class GroupNorm32 : nn.Module<Tensor, Tensor>
 {
-    // Not readonly: Module.to() replaces parameters through these fields.
-    private Parameter weight;
-    private Parameter bias;
+    // Registered explicitly as "weight"/"bias"; the public settable properties of the same names let a model built on
+    // the meta device be materialised in place (Checkpoints.ModuleState), the convention TorchSharp's own modules follow.
+    private Parameter _weight;
+    private Parameter _bias;
     readonly int _groups;
     readonly double _eps;
 
@@ -23,17 +24,41 @@ public sealed class GroupNorm32 : nn.Module<Tensor, Tensor>
             throw new ArgumentException($"GroupNorm32: {channels} channels cannot be split into {groups} groups");
         _groups = groups;
         _eps = eps;
-        weight = new Parameter(ones(channels, dtype: dtype, device: device));
-        bias = new Parameter(zeros(channels, dtype: dtype, device: device));
-        RegisterComponents();
+        _weight = new Parameter(ones(channels, dtype: dtype, device: device));
+        _bias = new Parameter(zeros(channels, dtype: dtype, device: device));
+        register_parameter("weight", _weight);
+        register_parameter("bias", _bias);
+    }
+
+    /// <summary>γ (state-dict key <c>weight</c>).</summary>
+    public Parameter weight
+    {
+        get => _weight;
+        set => _weight = Replace(_weight, nameof(weight), value);
+    }
+
+    /// <summary>β (state-dict key <c>bias</c>).</summary>
+    public Parameter bias
+    {
+        get => _bias;
+        set => _bias = Replace(_bias, nameof(bias), value);
+    }
+
+    Parameter Replace(Parameter old, string name, Parameter value)
+    {
+        if (ReferenceEquals(old, value)) return old;
+        old.Dispose();
+        var p = (Parameter)value.DetachFromDisposeScope();
+        ConditionallyRegisterParameter(name, p);
+        return p;
     }
 
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var result = x.dtype == ScalarType.Float32 && weight.dtype == ScalarType.Float32
-            ? nn.functional.group_norm(x, _groups, weight, bias, _eps)
-            : nn.functional.group_norm(x.to(ScalarType.Float32), _groups, weight.to(ScalarType.Float32), bias.to(ScalarType.Float32), _eps).to(x.dtype);
+        var result = x.dtype == ScalarType.Float32 && _weight.dtype == ScalarType.Float32
+            ? nn.functional.group_norm(x, _groups, _weight, _bias, _eps)
+            : nn.functional.group_norm(x.to(ScalarType.Float32), _groups, _weight.to(ScalarType.Float32), _bias.to(ScalarType.Float32), _eps).to(x.dtype);
         return result.MoveToOuterDisposeScope();
     }
 }
