@@ -15,6 +15,11 @@ public static class Entry
             config.SetApplicationVersion(typeof(Entry).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
             config.AddCommand<SamplersCommand>("samplers")
                 .WithDescription("List the registered samplers, discretizations and other components with their origin.");
+            config.AddCommand<TxtToImgCommand>("txt2img")
+                .WithDescription("Generate images from a prompt (embedded default model, or --checkpoint).")
+                .WithExample("txt2img", "\"a red circle on a blue background\"", "--seed", "1", "--out", "circle.png");
+            config.AddCommand<MakeCheckpointCommand>("make-checkpoint")
+                .WithDescription("Write a random-weight checkpoint in the released single-file layout (for benchmarks and load tests).");
             config.AddCommand<InfoCommand>("info")
                 .WithDescription("Print the generation parameters stored in a PNG.");
             config.AddCommand<PluginsCommand>("plugins")

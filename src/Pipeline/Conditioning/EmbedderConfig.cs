@@ -3,6 +3,10 @@ using Pipeline.Models.TextEncoders;
 namespace Pipeline.Conditioning;
 
 /// <summary>Settings of one conditioner embedder (sgm's <c>emb_models</c> entries).</summary>
+[System.Text.Json.Serialization.JsonPolymorphic(TypeDiscriminatorPropertyName = "target")]
+[System.Text.Json.Serialization.JsonDerivedType(typeof(FrozenCLIPEmbedderConfig), "FrozenCLIPEmbedder")]
+[System.Text.Json.Serialization.JsonDerivedType(typeof(FrozenOpenCLIPEmbedder2Config), "FrozenOpenCLIPEmbedder2")]
+[System.Text.Json.Serialization.JsonDerivedType(typeof(ConcatTimestepEmbedderNDConfig), "ConcatTimestepEmbedderND")]
 public abstract record EmbedderConfig(string InputKey, double UcgRate)
 {
     /// <summary>Problems with these settings (empty when valid).</summary>

@@ -68,7 +68,9 @@ public sealed class SdxlModel : IDisposable
         CheckDType(dtype);
         using var file = SafeTensorsFile.Open(path);
         var kind = CheckpointLayout.Detect(file);
-        config ??= kind == SdxlModelKind.Base ? SdxlModelConfig.SdxlBase : SdxlModelConfig.SdxlRefiner;
+        config ??= file.Metadata.TryGetValue(SdxlModelConfigJson.MetadataKey, out var json)
+            ? SdxlModelConfigJson.Deserialize(json)
+            : kind == SdxlModelKind.Base ? SdxlModelConfig.SdxlBase : SdxlModelConfig.SdxlRefiner;
         if (config.Kind != kind) throw new ArgumentException($"{path} holds an SDXL {kind.ToString().ToLowerInvariant()} model, but the config '{config.Name}' is a {config.Kind.ToString().ToLowerInvariant()}");
         var foreign = CheckpointLayout.ForeignKeys(file);
         if (foreign.Count > 0)
@@ -106,7 +108,11 @@ public sealed class SdxlModel : IDisposable
         Add(Conditioner, CheckpointLayout.ConditionerPrefix);
         Add(Network, CheckpointLayout.UNetPrefix);
         Add(FirstStage, CheckpointLayout.VaePrefix);
-        SafeTensorsWriter.Write(path, tensors, metadata);
+        var meta = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>())
+        {
+            [SdxlModelConfigJson.MetadataKey] = SdxlModelConfigJson.Serialize(Config),
+        };
+        SafeTensorsWriter.Write(path, tensors, meta);
     }
 
     static void CheckDType(ScalarType dtype)

@@ -1,4 +1,5 @@
 using Pipeline.Conditioning;
+using Pipeline.Models.TextEncoders;
 using Pipeline.Models.Unet;
 using Pipeline.Models.Vae;
 
@@ -19,6 +20,50 @@ public sealed record SdxlModelConfig(string Name, SdxlModelKind Kind, Conditione
 
     public static SdxlModelConfig SdxlRefiner { get; } =
         new("sd_xl_refiner_1.0", SdxlModelKind.Refiner, ConditionerConfig.SdxlRefiner, UNetConfig.SdxlRefiner, AutoencoderKLConfig.Sdxl);
+
+    static ClipTextConfig TinyText(ClipActivation activation) => new(VocabSize: 49408, Width: 64, Heads: 4, Layers: 2,
+        MaxPositions: 77, IntermediateSize: 256, ProjectionDim: 64, Activation: activation);
+
+    static AutoencoderKLConfig TinyVae => new(EmbedDim: 4, Ch: 32, ChMult: [1, 2, 2, 2], NumResBlocks: 1, AttnResolutions: [],
+        ZChannels: 4, DoubleZ: true, Resolution: 64, InChannels: 3, OutCh: 3, ScaleFactor: 1.0);
+
+    static UNetConfig TinyUNet(int context, int adm) => new(InChannels: 4, OutChannels: 4, ModelChannels: 32, ChannelMult: [1, 2, 2],
+        NumResBlocks: UNetConfig.PerLevel(2, 3), AttentionResolutions: [2, 4], TransformerDepth: [0, 1, 1], ContextDim: [context],
+        NumHeadChannels: 16, UseLinearInTransformer: true, AdmInChannels: adm);
+
+    /// <summary>
+    /// The embedded default's architecture: SDXL base at about 1/16 scale (64×64 images, f = 8 VAE with 4 latent channels,
+    /// a tiny CLIP-L-layout and a tiny OpenCLIP-layout text encoder, cross-attention at the two lower UNet levels,
+    /// pooled + size/crop/target Fourier features added to the timestep embedding).
+    /// </summary>
+    public static SdxlModelConfig TinyBase { get; } = new("tiny-sdxl-base", SdxlModelKind.Base,
+        new ConditionerConfig(new EmbedderConfig[]
+        {
+            new FrozenCLIPEmbedderConfig(TinyText(ClipActivation.QuickGelu), ClipLayer.Hidden, LayerIndex: 1),
+            new FrozenOpenCLIPEmbedder2Config(TinyText(ClipActivation.Gelu)),
+            new ConcatTimestepEmbedderNDConfig(EmbedderKeys.OriginalSize),
+            new ConcatTimestepEmbedderNDConfig(EmbedderKeys.CropCoordsTopLeft),
+            new ConcatTimestepEmbedderNDConfig(EmbedderKeys.TargetSize),
+        }), TinyUNet(128, 64 + 3 * 512), TinyVae);
+
+    /// <summary>The tiny refiner: OpenCLIP-layout encoder + original size, crop and a quality score, same latent space.</summary>
+    public static SdxlModelConfig TinyRefiner { get; } = new("tiny-sdxl-refiner", SdxlModelKind.Refiner,
+        new ConditionerConfig(new EmbedderConfig[]
+        {
+            new FrozenOpenCLIPEmbedder2Config(TinyText(ClipActivation.Gelu)),
+            new ConcatTimestepEmbedderNDConfig(EmbedderKeys.OriginalSize),
+            new ConcatTimestepEmbedderNDConfig(EmbedderKeys.CropCoordsTopLeft),
+            new ConcatTimestepEmbedderNDConfig(EmbedderKeys.AestheticScore),
+        }), TinyUNet(64, 64 + 2 * 512 + 256), TinyVae);
+
+    /// <summary>The named configs, for the CLI.</summary>
+    public static IReadOnlyDictionary<string, SdxlModelConfig> Named { get; } = new Dictionary<string, SdxlModelConfig>
+    {
+        ["sdxl-base"] = SdxlBase, ["sdxl-refiner"] = SdxlRefiner, ["tiny-base"] = TinyBase, ["tiny-refiner"] = TinyRefiner,
+    };
+
+    public static SdxlModelConfig ByName(string name) =>
+        Named.TryGetValue(name, out var c) ? c : throw new ArgumentException($"unknown model config '{name}'; valid: {string.Join(", ", Named.Keys)}");
 
     /// <summary>Latent channels × downscale: the latent shape of an image of <paramref name="height"/>×<paramref name="width"/>.</summary>
     public long[] LatentShape(int batch, int height, int width)

@@ -1,0 +1,35 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using Pipeline.Cli.Options;
+using Pipeline.Models.Bundles;
+using Pipeline.Runtime;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Pipeline.Cli.Commands;
+
+/// <summary><c>sdxl make-checkpoint</c>: a random-weight checkpoint in the released single-file layout (benchmarks, load tests).</summary>
+public sealed class MakeCheckpointCommand : Command<MakeCheckpointCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--config <NAME>")] [Description("sdxl-base | sdxl-refiner | tiny-base | tiny-refiner")] public string Config { get; init; } = "sdxl-base";
+        [CommandOption("--storage <TYPE>")] [Description("fp16 | bf16 | fp32 (the released files are fp16)")] public string Storage { get; init; } = "fp16";
+        [CommandOption("--out <FILE>")] public string Out { get; init; } = "random-sdxl-base.safetensors";
+        [CommandOption("--seed <N>")] public long Seed { get; init; } = 0;
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancellation) =>
+        CliErrors.Guard(() =>
+        {
+            var config = SdxlModelConfig.ByName(s.Config);
+            var storage = OptionParsing.DType(s.Storage);
+            TorchRuntime.Configure(RuntimeSettings.Default);
+            TorchSharp.torch.manual_seed(s.Seed);
+            var clock = Stopwatch.StartNew();
+            using (var model = AnsiConsole.Status().Start($"building {config.Name} with random weights", _ => SdxlModel.Create(config)))
+                AnsiConsole.Status().Start($"writing {s.Out}", _ => model.Save(s.Out, storage));
+            AnsiConsole.MarkupLine($"wrote [green]{Markup.Escape(s.Out)}[/] ({new FileInfo(s.Out).Length / 1e9:F2} GB) in {clock.Elapsed.TotalSeconds:F1} s");
+            return 0;
+        });
+}
