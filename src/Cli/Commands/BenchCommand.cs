@@ -1,0 +1,178 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using Pipeline.Checkpoints;
+using Pipeline.Cli.Options;
+using Pipeline.Diagnostics;
+using Pipeline.Models.Bundles;
+using Pipeline.Models.TextEncoders;
+using Pipeline.Models.Unet;
+using Pipeline.Models.Vae;
+using Pipeline.Runtime;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using static TorchSharp.torch;
+
+namespace Pipeline.Cli.Commands;
+
+/// <summary>
+/// <c>sdxl bench unet|vae|text|load|matmul</c>: seconds per evaluation, achieved GFLOP/s against the machine's fp32
+/// matmul rate measured in the same run, and peak resident memory. A command, not a timed test.
+/// </summary>
+public sealed class BenchCommand : Command<BenchCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "<target>")] [Description("unet | vae | text | load | matmul")] public string Target { get; init; } = "";
+        [CommandOption("--config <NAME>")] [Description("sdxl-base | sdxl-refiner | tiny-base | tiny-refiner")] public string Config { get; init; } = "sdxl-base";
+        [CommandOption("--checkpoint <FILE>")] [Description("weights to use (load: the file to load)")] public string? Checkpoint { get; init; }
+        [CommandOption("--latent <N>")] [Description("latent height = width (64 = 512 px for SDXL)")] public int Latent { get; init; } = 64;
+        [CommandOption("--batch <N>")] [Description("2 = one CFG step")] public int Batch { get; init; } = 2;
+        [CommandOption("--dtype <TYPE>")] public string DType { get; init; } = "fp32";
+        [CommandOption("--threads <N>")] public int? Threads { get; init; }
+        [CommandOption("--evals <N>")] public int Evals { get; init; } = 2;
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancellation) =>
+        CliErrors.Guard(() =>
+        {
+            var dtype = OptionParsing.DType(s.DType);
+            var runtime = TorchRuntime.Configure(s.Threads is { } t ? new RuntimeSettings(t) : RuntimeSettings.Default);
+            if (s.Evals < 1) throw new ArgumentException("--evals must be >= 1");
+            AnsiConsole.MarkupLine($"[grey]threads {runtime.Threads}, OMP_WAIT_POLICY {runtime.OmpWaitPolicy}, dtype {dtype}[/]");
+            return s.Target.ToLowerInvariant() switch
+            {
+                "matmul" => Matmul(),
+                "unet" => Unet(s, dtype),
+                "vae" => Vae(s),
+                "text" => Text(s, dtype),
+                "load" => Load(s, dtype),
+                _ => throw new ArgumentException($"unknown bench target '{s.Target}'; valid: unet, vae, text, load, matmul"),
+            };
+        });
+
+    static int Matmul()
+    {
+        AnsiConsole.MarkupLine($"fp32 matmul: [bold]{MatmulRate.GigaflopsPerSecond():F1}[/] GFLOP/s; bf16: {MatmulRate.GigaflopsPerSecond(dtype: ScalarType.BFloat16):F1} GFLOP/s");
+        return 0;
+    }
+
+    static void Report(string what, IReadOnlyList<double> seconds, long flops)
+    {
+        double matmul = MatmulRate.GigaflopsPerSecond();
+        var sorted = seconds.OrderBy(x => x).ToList();
+        double median = sorted[sorted.Count / 2];
+        double rate = flops / median / 1e9;
+        Print(what, new (string, string)[]
+        {
+            ("s/eval (median of " + seconds.Count + ")", $"{median:F3}"), ("GFLOP/eval", $"{flops / 1e9:F2}"), ("achieved GFLOP/s", $"{rate:F1}"),
+            ("fp32 matmul GFLOP/s (same run)", $"{matmul:F1}"), ("% of matmul rate", $"{100 * rate / matmul:F0} %"),
+            ("peak RSS", $"{ProcessMemory.PeakResident() / 1e9:F2} GB"),
+        });
+    }
+
+    static void Print(string title, IEnumerable<(string Key, string Value)> rows)
+    {
+        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(title)}[/]");
+        var grid = new Grid().AddColumn().AddColumn();
+        foreach (var (k, v) in rows) grid.AddRow(Markup.Escape(k), Markup.Escape(v));
+        AnsiConsole.Write(grid);
+    }
+
+    static List<double> Time(int evals, Action run)
+    {
+        run(); // warm-up
+        var times = new List<double>();
+        for (int i = 0; i < evals; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            run();
+            times.Add(clock.Elapsed.TotalSeconds);
+        }
+        return times;
+    }
+
+    static int Unet(Settings s, ScalarType dtype)
+    {
+        var config = SdxlModelConfig.ByName(s.Config);
+        using var noGrad = no_grad();
+        using var unet = AnsiConsole.Status().Start("building the UNet", _ =>
+        {
+            if (s.Checkpoint is null) return new UNetModel(config.UNet, CPU, dtype);
+            var m = new OpenAIWrapper(new UNetModel(config.UNet, META, dtype));
+            using var file = SafeTensorsFile.Open(s.Checkpoint);
+            StateDictLoader.Load(m, file, new LoadOptions(CheckpointLayout.UNetPrefix, CPU, dtype, k => !k.StartsWith("model.diffusion_model.")));
+            return m.DiffusionModel;
+        });
+        unet.eval();
+        int contextDim = config.UNet.ContextDim?[0] ?? 0;
+        using var x = randn(s.Batch, config.UNet.InChannels, s.Latent, s.Latent);
+        using var tsteps = full(new long[] { s.Batch }, 500L, ScalarType.Int64);
+        using var context = randn(s.Batch, 77, contextDim);
+        using var y = config.UNet.AdmInChannels is { } adm ? randn(s.Batch, adm) : null;
+        var times = Time(s.Evals, () =>
+        {
+            using var scope = NewDisposeScope();
+            _ = unet.Forward(x, tsteps, context, y)[0, 0, 0, 0].item<float>();
+        });
+        Report($"{config.Name} UNet {s.Latent}x{s.Latent} latents, batch {s.Batch}, {dtype}", times,
+            UNetFlops.Count(config.UNet, s.Batch, s.Latent, s.Latent, 77).Total);
+        return 0;
+    }
+
+    static int Vae(Settings s)
+    {
+        var config = SdxlModelConfig.ByName(s.Config);
+        using var noGrad = no_grad();
+        using var vae = new AutoencoderKL(config.Vae);
+        vae.eval();
+        using var z = randn(1, config.Vae.EmbedDim, s.Latent, s.Latent);
+        long flops = FlopCounting.CountConvAndLinear(vae, () => { using var img = vae.Decode(z); });
+        var times = Time(s.Evals, () => { using var img = vae.Decode(z); });
+        Report($"{config.Name} VAE decode {s.Latent}x{s.Latent} → {s.Latent * config.Vae.DownscaleFactor} px (conv FLOPs)", times, flops);
+        return 0;
+    }
+
+    static int Text(Settings s, ScalarType dtype)
+    {
+        var config = SdxlModelConfig.ByName(s.Config);
+        using var noGrad = no_grad();
+        using var conditioner = new Pipeline.Conditioning.GeneralConditioner(config.Conditioner, CPU, dtype);
+        conditioner.eval();
+        var tokens = Enumerable.Repeat(Pipeline.Tokenize.TokenizeStage.Run(new[] { "a photograph of an astronaut riding a horse" }), s.Batch).ToList();
+        var rows = tokens.Select(t => new Pipeline.Conditioning.ConditionerInput(t.ClipL[0].Ids.ToArray(), t.OpenClip[0].Ids.ToArray(),
+            new(1024, 1024), default, new(1024, 1024))).ToList();
+        long flops = config.Conditioner.Embedders.Sum(e => e switch
+        {
+            Pipeline.Conditioning.FrozenCLIPEmbedderConfig c => FlopCounting.TextEncoder(c.Text, s.Batch, c.Text.Layers),
+            Pipeline.Conditioning.FrozenOpenCLIPEmbedder2Config o => FlopCounting.TextEncoder(o.Text, s.Batch, o.Text.Layers),
+            _ => 0L,
+        });
+        var times = Time(s.Evals, () =>
+        {
+            var c = conditioner.Forward(rows);
+            c.CrossAttn?.Dispose();
+            c.Vector?.Dispose();
+        });
+        Report($"{config.Name} conditioner (both text encoders), batch {s.Batch}, {dtype}", times, flops);
+        return 0;
+    }
+
+    static int Load(Settings s, ScalarType dtype)
+    {
+        var path = s.Checkpoint ?? throw new ArgumentException("bench load needs --checkpoint <file> (write one with 'sdxl make-checkpoint')");
+        long before = ProcessMemory.Resident();
+        var clock = Stopwatch.StartNew();
+        using var model = SdxlModel.Load(path, device: CPU, dtype: dtype);
+        double seconds = clock.Elapsed.TotalSeconds;
+        long weightBytes = new[] { (TorchSharp.torch.nn.Module)model.Conditioner, model.Network, model.FirstStage }
+            .SelectMany(m => m.state_dict().Values).Sum(t => t.numel() * t.element_size());
+        long peak = ProcessMemory.PeakResident();
+        Print($"load {Path.GetFileName(path)} as {dtype}", new (string, string)[]
+        {
+            ("load time", $"{seconds:F1} s"), ("weights in memory", $"{weightBytes / 1e9:F2} GB"), ("RSS before", $"{before / 1e9:F2} GB"),
+            ("peak RSS", $"{peak / 1e9:F2} GB"), ("peak − before", $"{(peak - before) / 1e9:F2} GB"),
+            ("(peak − before) / weights", $"{(double)(peak - before) / weightBytes:F3}"),
+        });
+        return 0;
+    }
+}
