@@ -27,7 +27,8 @@ public sealed class MakeCheckpointCommand : Command<MakeCheckpointCommand.Settin
             TorchRuntime.Configure(RuntimeSettings.Default);
             TorchSharp.torch.manual_seed(s.Seed);
             var clock = Stopwatch.StartNew();
-            using (var model = AnsiConsole.Status().Start($"building {config.Name} with random weights", _ => SdxlModel.Create(config)))
+            // Built directly in the storage dtype (the VAE stays fp32 and is converted while writing): no full-precision copy.
+            using (var model = AnsiConsole.Status().Start($"building {config.Name} with random weights", _ => SdxlModel.Create(config, dtype: storage)))
                 AnsiConsole.Status().Start($"writing {s.Out}", _ => model.Save(s.Out, storage));
             AnsiConsole.MarkupLine($"wrote [green]{Markup.Escape(s.Out)}[/] ({new FileInfo(s.Out).Length / 1e9:F2} GB) in {clock.Elapsed.TotalSeconds:F1} s");
             return 0;

@@ -8,10 +8,15 @@ namespace Pipeline.Checkpoints;
 /// </summary>
 public static class SafeTensorsWriter
 {
-    /// <summary>Writes <paramref name="tensors"/> (name → tensor, any device; stored in the tensor's dtype).</summary>
+    /// <summary>
+    /// Writes <paramref name="tensors"/> (name → tensor, any device). Each is stored in <paramref name="storage"/>'s
+    /// choice for it (default: its own dtype), converted one tensor at a time while streaming, so writing never
+    /// holds a converted copy of the whole model.
+    /// </summary>
     public static void Write(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors,
-        IReadOnlyDictionary<string, string>? metadata = null)
+        IReadOnlyDictionary<string, string>? metadata = null, Func<string, Tensor, ScalarType>? storage = null)
     {
+        storage ??= (_, t) => t.dtype;
         ArgumentException.ThrowIfNullOrEmpty(path);
         var list = tensors.ToList();
         var duplicate = list.GroupBy(kv => kv.Key).FirstOrDefault(g => g.Count() > 1);
@@ -22,9 +27,10 @@ public static class SafeTensorsWriter
         var entries = new List<SafeTensorsEntry>(list.Count);
         foreach (var (name, tensor) in list)
         {
-            var dtype = SafeTensorsDType.NameOf(tensor.dtype);
-            long bytes = tensor.numel() * SafeTensorsDType.SizeOf(tensor.dtype);
-            entries.Add(new SafeTensorsEntry(name, dtype, tensor.dtype, tensor.shape, offset, offset + bytes));
+            var type = storage(name, tensor);
+            var dtype = SafeTensorsDType.NameOf(type);
+            long bytes = tensor.numel() * SafeTensorsDType.SizeOf(type);
+            entries.Add(new SafeTensorsEntry(name, dtype, type, tensor.shape, offset, offset + bytes));
             offset += bytes;
         }
         var header = SafeTensorsHeader.Serialize(entries, metadata);
@@ -38,10 +44,10 @@ public static class SafeTensorsWriter
             {
                 fs.Write(BitConverter.GetBytes((ulong)header.Length));
                 fs.Write(header);
-                foreach (var (_, tensor) in list)
+                for (int i = 0; i < list.Count; i++)
                 {
                     using var scope = NewDisposeScope();
-                    var cpu = tensor.detach().to(CPU).contiguous();
+                    var cpu = list[i].Value.detach().to(entries[i].Type, CPU).contiguous();
                     if (cpu.numel() > 0) fs.Write(cpu.bytes);
                 }
                 fs.Flush(flushToDisk: true);

@@ -98,12 +98,10 @@ public sealed class SdxlModel : IDisposable
     /// <summary>Writes the model in the single-file layout it loads from (atomically), in <paramref name="storage"/> dtype.</summary>
     public void Save(string path, ScalarType storage = ScalarType.Float16, IReadOnlyDictionary<string, string>? metadata = null)
     {
-        using var scope = NewDisposeScope();
         var tensors = new List<KeyValuePair<string, Tensor>>();
-        void Add(nn.Module module, string prefix, bool keepFloat32 = false)
+        void Add(nn.Module module, string prefix)
         {
-            foreach (var (name, t) in module.state_dict())
-                tensors.Add(new(prefix + name, is_floating_point(t) && !keepFloat32 ? t.to(storage) : t));
+            foreach (var (name, t) in module.state_dict()) tensors.Add(new(prefix + name, t));
         }
         Add(Conditioner, CheckpointLayout.ConditionerPrefix);
         Add(Network, CheckpointLayout.UNetPrefix);
@@ -112,7 +110,7 @@ public sealed class SdxlModel : IDisposable
         {
             [SdxlModelConfigJson.MetadataKey] = SdxlModelConfigJson.Serialize(Config),
         };
-        SafeTensorsWriter.Write(path, tensors, meta);
+        SafeTensorsWriter.Write(path, tensors, meta, (_, t) => is_floating_point(t) ? storage : t.dtype);
     }
 
     static void CheckDType(ScalarType dtype)
