@@ -11,13 +11,20 @@ namespace Pipeline.Plugins.Recipes;
 /// exceptions from the recipe throw <see cref="RecipeRuntimeException"/> naming the recipe line; cancellation
 /// through <see cref="RecipeGlobals.Cancellation"/> surfaces as <see cref="OperationCanceledException"/>.
 /// </summary>
-public sealed class RecipeHost(RecipeHostOptions? options = null)
+public sealed class RecipeHost
 {
-    readonly RecipeCache _cache = new((options ?? RecipeHostOptions.Default).CacheDirectory);
+    readonly RecipeCache _cache;
     readonly ConcurrentDictionary<string, LoadedRecipe> _loaded = new();
     int _compilerInvocations;
 
-    public RecipeHostOptions Options { get; } = options ?? RecipeHostOptions.Default;
+    /// <param name="options">The cache folder; <see cref="RecipeHostOptions.Default"/> when null.</param>
+    public RecipeHost(RecipeHostOptions? options = null)
+    {
+        Options = options ?? RecipeHostOptions.Default;
+        _cache = new RecipeCache(Options.CacheDirectory);
+    }
+
+    public RecipeHostOptions Options { get; }
 
     /// <summary>How many times this host has run the compiler (cache misses).</summary>
     public int CompilerInvocations => Volatile.Read(ref _compilerInvocations);
