@@ -24,6 +24,9 @@ public static class Entry
                 .WithDescription("Write a random-weight checkpoint in the released single-file layout (for benchmarks and load tests).");
             config.AddCommand<InfoCommand>("info")
                 .WithDescription("Print the generation parameters stored in a PNG.");
+            config.AddCommand<RunCommand>("run")
+                .WithDescription("Run a C# recipe (.csx); options the command does not know are passed to the recipe as Args.")
+                .WithExample("run", "recipes/hello.csx", "--name", "x");
             config.AddCommand<PluginsCommand>("plugins")
                 .WithDescription("List plugin folders, their load status (with reasons) and what they registered.");
         });
