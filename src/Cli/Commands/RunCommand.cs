@@ -54,7 +54,10 @@ public sealed class RunCommand : Command<RunCommand.Settings>
         Console.CancelKeyPress += onCtrlC;
         try
         {
-            var globals = new RecipeGlobals(args, snapshot.Registry, ConsoleRecipeProgress.ForConsole(), new RecipeOutput(settings.Out), stop.Token);
+            Pipeline.Runtime.TorchRuntime.EnsureConfigured();
+            var progress = ConsoleRecipeProgress.ForConsole();
+            var globals = new RecipeGlobals(args, snapshot.Registry, progress, new RecipeOutput(settings.Out), stop.Token,
+                new RecipeStages(snapshot.Registry, progress, stop.Token));
             var host = new RecipeHost(RecipeHostOptions.Default);
             var result = host.Run(source, globals);
             var how = result.CompiledFromCache ? "loaded from cache" : "compiled";

@@ -27,6 +27,10 @@ public static class RecipeImports
         "Pipeline.Diffusion.Guidance",
         "Pipeline.Diffusion.Sampling",
         "Pipeline.Diffusion.Scaling",
+        "Pipeline.Conditioning",
+        "Pipeline.Imaging",
+        "Pipeline.Models.Bundles",
+        "Pipeline.Stages",
         "Pipeline.Plugins.Recipes",
         "TorchSharp",
     ];
