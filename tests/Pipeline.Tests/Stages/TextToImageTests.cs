@@ -132,3 +132,26 @@ public class ModelConfigJsonTests
         finally { File.Delete(path); }
     }
 }
+
+public class ImageToImageTests
+{
+    [Fact]
+    public void Img2img_runs_the_tail_of_the_schedule_and_is_deterministic()
+    {
+        Assert.Equal(6, ImageToImage.StartIndex(10, 0.4));
+        Assert.Equal(0, ImageToImage.StartIndex(10, 1.0));
+        Assert.Equal(9, ImageToImage.StartIndex(10, 0.01));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ImageToImage.StartIndex(10, 0));
+
+        using var model = SdxlModel.Create(TinyModels.Base);
+        using var image = rand(1, 3, 32, 24, generator: new Generator(3));
+        var settings = new GenerationSettings("a blue square", Steps: 6, Seed: 2, CfgScale: 2);
+        int calls = 0;
+        using var a = ImageToImage.Run(model, ComponentRegistry.BuiltIns, image, settings, 0.5, new Pipeline.Diffusion.Sampling.SamplingOptions(_ => calls++));
+        using var b = ImageToImage.Run(model, ComponentRegistry.BuiltIns, image, settings, 0.5);
+        Assert.Equal(3, calls);
+        Assert.Equal(new long[] { 1, 3, 32, 24 }, a.Images.shape);
+        Assert.True(a.Latents.eq(b.Latents).all().item<bool>());
+        Assert.Equal(24, a.Parameters[0].Width);
+    }
+}

@@ -1,0 +1,70 @@
+using Pipeline.Components;
+using Pipeline.Imaging;
+using Pipeline.Models.Bundles;
+using Pipeline.Plugins.Recipes;
+using Pipeline.Tests.Goldens;
+using Pipeline.Tests.Stages;
+using Xunit;
+
+namespace Pipeline.Tests.Recipes;
+
+/// <summary>The recipes in recipes/ compile and run end to end on tiny random-weight checkpoints.</summary>
+public sealed class ShippedRecipeTests : IDisposable
+{
+    readonly RecipeWorkspace _ws = new();
+    readonly string _base, _refiner;
+
+    public ShippedRecipeTests()
+    {
+        _base = Path.Combine(_ws.Root, "base.safetensors");
+        _refiner = Path.Combine(_ws.Root, "refiner.safetensors");
+        using (var m = SdxlModel.Create(TinyModels.Base)) m.Save(_base);
+        using (var r = SdxlModel.Create(TinyModels.Refiner)) r.Save(_refiner);
+    }
+
+    public void Dispose() => _ws.Dispose();
+
+    RecipeRunResult Run(string recipe, params string[] args)
+    {
+        var progress = new RecordingRecipeProgress();
+        var globals = new RecipeGlobals(RecipeArgs.Parse(args), ComponentRegistry.BuiltIns, progress, new RecipeOutput(Path.Combine(_ws.Root, "out")),
+            default, new RecipeStages(ComponentRegistry.BuiltIns, progress));
+        return _ws.NewHost().Run(RecipeSource.FromFile(Path.Combine(RepositoryPaths.Root, "recipes", recipe)), globals);
+    }
+
+    [Fact]
+    public void Compare_samplers_writes_a_labelled_grid_of_samplers_by_step_counts()
+    {
+        var result = Run("compare-samplers.csx", "--checkpoint", _base, "--width", "32", "--height", "32", "--samplers", "euler,heun", "--steps", "2,3");
+        var path = Path.Combine(_ws.Root, "out", "compare-samplers-0.png");
+        Assert.Contains(path, (string)result.ReturnValue!);
+        using var grid = PngImage.Read(path);
+        Assert.True(grid.shape[1] > 2 * 32 && grid.shape[2] > 2 * 32, "two rows and two columns of 32 px cells plus labels");
+    }
+
+    [Fact]
+    public void Txt2img_img2img_and_refine_recipes_write_pngs_with_parameters()
+    {
+        Run("txt2img.csx", "--prompt", "a red circle", "--checkpoint", _base, "--width", "32", "--height", "32", "--steps", "3", "--seed", "5");
+        var first = Path.Combine(_ws.Root, "out", "txt2img-5.png");
+        Assert.Equal("a red circle", PngImage.ReadParameters(first)!.Prompt);
+
+        Run("img2img.csx", "--image", first, "--prompt", "a blue square", "--checkpoint", _base, "--steps", "4", "--strength", "0.5");
+        Assert.Equal("0.5", PngImage.ReadParameters(Path.Combine(_ws.Root, "out", "img2img-0.png"))!.Extra!["Denoising strength"]);
+
+        Run("refine.csx", "--prompt", "a red circle", "--checkpoint", _base, "--refiner", _refiner, "--width", "32", "--height", "32",
+            "--steps", "5", "--refiner-steps", "2");
+        foreach (var name in new[] { "base-0.png", "refined-handoff-0.png", "refined-sdedit-0.png", "refine-0.png" })
+            Assert.True(File.Exists(Path.Combine(_ws.Root, "out", name)), name);
+        Assert.Equal("handoff", PngImage.ReadParameters(Path.Combine(_ws.Root, "out", "refined-handoff-0.png"))!.Extra!["Refiner mode"]);
+    }
+
+    [Fact]
+    public void A_recipe_naming_an_unknown_sampler_fails_before_sampling_with_the_valid_names()
+    {
+        var ex = Assert.Throws<RecipeRuntimeException>(() =>
+            Run("compare-samplers.csx", "--checkpoint", _base, "--width", "32", "--height", "32", "--samplers", "eulr"));
+        Assert.Contains("unknown sampler 'eulr'; valid:", ex.Message);
+        Assert.Contains("compare-samplers.csx:", ex.Message);
+    }
+}
