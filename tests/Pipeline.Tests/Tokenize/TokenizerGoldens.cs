@@ -41,8 +41,8 @@ public static class TokenizerGoldens
             ? Path.GetFullPath(path)
             : Path.Combine(ReferenceFolder, "tokenizer_goldens.json");
 
-    /// <summary>shared/reference/clip beside the repository: the reference vocab.json, merges.txt and goldens.</summary>
-    public static string ReferenceFolder => Path.GetFullPath(Path.Combine(RepositoryRoot(), "..", "shared", "reference", "clip"));
+    /// <summary>The reference vocab.json and merges.txt: <c>$PIPELINE_CLIP_REFERENCE</c>, else shared/reference/clip beside the repository.</summary>
+    public static string ReferenceFolder => Goldens.RepositoryPaths.FromEnvironment("PIPELINE_CLIP_REFERENCE", "../shared/reference/clip");
 
     public static IReadOnlyList<TokenizerGoldenCase> Cases => File.Value.Cases;
 
