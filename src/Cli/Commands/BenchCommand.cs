@@ -46,7 +46,8 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
                 "vae" => Vae(s),
                 "text" => Text(s, dtype),
                 "load" => Load(s, dtype),
-                _ => throw new ArgumentException($"unknown bench target '{s.Target}'; valid: unet, vae, text, load, matmul"),
+                "host" => Host(s),
+                _ => throw new ArgumentException($"unknown bench target '{s.Target}'; valid: unet, vae, text, load, matmul, host"),
             };
         });
 
@@ -154,6 +155,52 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             c.Vector?.Dispose();
         });
         Report($"{config.Name} conditioner (both text encoders), batch {s.Batch}, {dtype}", times, flops);
+        return 0;
+    }
+
+    /// <summary>
+    /// Per-step cost of the host path (registry snapshot, stages, guider composition, SamplerLoop scopes, progress
+    /// callback) against a bare hand-written Euler + CFG loop over the same denoiser and network.
+    /// </summary>
+    static int Host(Settings s)
+    {
+        var config = SdxlModelConfig.ByName(s.Config == "sdxl-base" ? "tiny-base" : s.Config);
+        using var model = SdxlModel.Create(config);
+        var registry = Pipeline.Plugins.Hosting.PluginHost.LoadOnce().Registry;
+        int steps = 20 * s.Evals;
+        var settings = new Pipeline.Stages.GenerationSettings("a red circle on a blue background", Width: 64, Height: 64, Steps: steps, CfgScale: 2);
+        var sigmas = new Pipeline.Diffusion.Discretization.LegacyDDPMDiscretization().GetSigmas(steps);
+        using var noGrad = no_grad();
+        var tokens = Pipeline.Tokenize.TokenizeStage.Run(new[] { settings.Prompt });
+        var negative = Pipeline.Tokenize.TokenizeStage.Run(new[] { "" });
+        using var conditioning = Pipeline.Stages.ConditionStage.Run(model.Conditioner, tokens, negative, true, new(64, 64), default, new(64, 64));
+        var both = Pipeline.Conditioning.Conditioning.Concatenate(conditioning.Uncond, conditioning.Cond);
+        void Bare()
+        {
+            using var scope = NewDisposeScope();
+            var x = randn(1, 4, 8, 8, generator: new Generator(1)) * Math.Sqrt(1 + (double)sigmas[0] * sigmas[0]);
+            for (int i = 0; i < steps; i++)
+            {
+                var sigma = full(new long[] { 2 }, sigmas[i]);
+                var d = model.Denoiser.Denoise(model.Network, cat(new[] { x, x }), sigma, both).chunk(2);
+                var denoised = d[0] + 2.0 * (d[1] - d[0]);
+                x = x + (sigmas[i + 1] - sigmas[i]) * (x - denoised) / sigmas[i];
+            }
+        }
+        int reported = 0;
+        void Hosted()
+        {
+            using var latents = Pipeline.Stages.TextToImage.Latents(model, registry, settings,
+                new Pipeline.Diffusion.Sampling.SamplingOptions(_ => reported++));
+        }
+        var bare = Time(3, Bare);
+        var hosted = Time(3, Hosted);
+        double bareStep = bare.Min() / steps * 1000, hostedStep = hosted.Min() / steps * 1000;
+        Print($"host overhead per step ({config.Name}, 64x64, CFG, {steps} steps, best of 3)", new (string, string)[]
+        {
+            ("bare loop ms/step", $"{bareStep:F3}"), ("host path ms/step (tokenize+condition+noise included)", $"{hostedStep:F3}"),
+            ("difference ms/step", $"{hostedStep - bareStep:F3}"), ("relative", $"{100 * (hostedStep - bareStep) / bareStep:F1} %"),
+        });
         return 0;
     }
 
