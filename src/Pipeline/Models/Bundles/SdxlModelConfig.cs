@@ -21,14 +21,14 @@ public sealed record SdxlModelConfig(string Name, SdxlModelKind Kind, Conditione
     public static SdxlModelConfig SdxlRefiner { get; } =
         new("sd_xl_refiner_1.0", SdxlModelKind.Refiner, ConditionerConfig.SdxlRefiner, UNetConfig.SdxlRefiner, AutoencoderKLConfig.Sdxl);
 
-    static ClipTextConfig TinyText(ClipActivation activation) => new(VocabSize: 49408, Width: 64, Heads: 4, Layers: 2,
-        MaxPositions: 77, IntermediateSize: 256, ProjectionDim: 64, Activation: activation);
+    static ClipTextConfig TinyText(ClipActivation activation, int width = 32) => new(VocabSize: 49408, Width: width, Heads: 2, Layers: 2,
+        MaxPositions: 77, IntermediateSize: 4 * width, ProjectionDim: width, Activation: activation);
 
-    static AutoencoderKLConfig TinyVae => new(EmbedDim: 4, Ch: 32, ChMult: [1, 2, 2, 2], NumResBlocks: 1, AttnResolutions: [],
+    static AutoencoderKLConfig TinyVae => new(EmbedDim: 4, Ch: 32, ChMult: [1, 1, 1, 2], NumResBlocks: 1, AttnResolutions: [],
         ZChannels: 4, DoubleZ: true, Resolution: 64, InChannels: 3, OutCh: 3, ScaleFactor: 1.0);
 
-    static UNetConfig TinyUNet(int context, int adm) => new(InChannels: 4, OutChannels: 4, ModelChannels: 32, ChannelMult: [1, 2, 2],
-        NumResBlocks: UNetConfig.PerLevel(2, 3), AttentionResolutions: [2, 4], TransformerDepth: [0, 1, 1], ContextDim: [context],
+    static UNetConfig TinyUNet(int context, int adm, int[] mult, int[] resBlocks) => new(InChannels: 4, OutChannels: 4, ModelChannels: 32, ChannelMult: mult,
+        NumResBlocks: resBlocks, AttentionResolutions: [2, 4], TransformerDepth: [0, 1, 1], ContextDim: [context],
         NumHeadChannels: 16, UseLinearInTransformer: true, AdmInChannels: adm);
 
     /// <summary>
@@ -39,12 +39,12 @@ public sealed record SdxlModelConfig(string Name, SdxlModelKind Kind, Conditione
     public static SdxlModelConfig TinyBase { get; } = new("tiny-sdxl-base", SdxlModelKind.Base,
         new ConditionerConfig(new EmbedderConfig[]
         {
-            new FrozenCLIPEmbedderConfig(TinyText(ClipActivation.QuickGelu), ClipLayer.Hidden, LayerIndex: 1),
+            new FrozenCLIPEmbedderConfig(TinyText(ClipActivation.QuickGelu, width: 16), ClipLayer.Hidden, LayerIndex: 1),
             new FrozenOpenCLIPEmbedder2Config(TinyText(ClipActivation.Gelu)),
             new ConcatTimestepEmbedderNDConfig(EmbedderKeys.OriginalSize),
             new ConcatTimestepEmbedderNDConfig(EmbedderKeys.CropCoordsTopLeft),
             new ConcatTimestepEmbedderNDConfig(EmbedderKeys.TargetSize),
-        }), TinyUNet(128, 64 + 3 * 512), TinyVae);
+        }), TinyUNet(16 + 32, 32 + 3 * 512, [1, 2, 2], [1, 2, 2]), TinyVae);
 
     /// <summary>The tiny refiner: OpenCLIP-layout encoder + original size, crop and a quality score, same latent space.</summary>
     public static SdxlModelConfig TinyRefiner { get; } = new("tiny-sdxl-refiner", SdxlModelKind.Refiner,
@@ -54,7 +54,7 @@ public sealed record SdxlModelConfig(string Name, SdxlModelKind Kind, Conditione
             new ConcatTimestepEmbedderNDConfig(EmbedderKeys.OriginalSize),
             new ConcatTimestepEmbedderNDConfig(EmbedderKeys.CropCoordsTopLeft),
             new ConcatTimestepEmbedderNDConfig(EmbedderKeys.AestheticScore),
-        }), TinyUNet(64, 64 + 2 * 512 + 256), TinyVae);
+        }), TinyUNet(32, 32 + 2 * 512 + 256, [1, 1, 2], [1, 1, 1]), TinyVae);
 
     /// <summary>The named configs, for the CLI.</summary>
     public static IReadOnlyDictionary<string, SdxlModelConfig> Named { get; } = new Dictionary<string, SdxlModelConfig>
