@@ -39,4 +39,22 @@ public static class ConditionStage
             zeroNegativeText ? new[] { EmbedderKeys.Text } : null);
         return new ConditioningPair(c, u);
     }
+
+    /// <summary>
+    /// Tokenizes <paramref name="prompt"/> and <paramref name="negative"/> for a batch of <paramref name="batch"/> and conditions
+    /// them; an empty (or whitespace) negative prompt zeroes the unconditional text embeddings.
+    /// </summary>
+    public static ConditioningPair ForPrompt(GeneralConditioner conditioner, string prompt, string negative, int batch,
+        ImageSize originalSize, CropCoords crop, ImageSize targetSize,
+        double aestheticScore = ConditionerInput.DefaultAestheticScore,
+        double negativeAestheticScore = ConditionerInput.DefaultNegativeAestheticScore)
+    {
+        var tokens = TokenizeStage.Run(Enumerable.Repeat(prompt, batch).ToList());
+        var negativeTokens = TokenizeStage.Run(Enumerable.Repeat(negative, batch).ToList());
+        return Run(conditioner, tokens, negativeTokens, string.IsNullOrWhiteSpace(negative), originalSize, crop, targetSize,
+            aestheticScore, negativeAestheticScore);
+    }
+
+    /// <summary>How many tokens of <paramref name="text"/> the CLIP-L tokenizer drops (beyond 75).</summary>
+    public static int DroppedTokens(string text) => TokenizeStage.Run(new[] { text }).ClipL[0].DroppedTokens;
 }

@@ -33,9 +33,7 @@ public static class ImageToImage
         var full = registry.Discretization(settings.Schedule).GetSigmas(settings.Steps);
         var sigmas = full.From(StartIndex(settings.Steps, strength));
 
-        var tokens = TokenizeStage.Run(Enumerable.Repeat(settings.Prompt, settings.BatchSize).ToList());
-        var negativeTokens = TokenizeStage.Run(Enumerable.Repeat(settings.NegativePrompt, settings.BatchSize).ToList());
-        using var conditioning = ConditionStage.Run(model.Conditioner, tokens, negativeTokens, string.IsNullOrWhiteSpace(settings.NegativePrompt),
+        using var conditioning = ConditionStage.ForPrompt(model.Conditioner, settings.Prompt, settings.NegativePrompt, settings.BatchSize,
             settings.EffectiveOriginalSize, settings.Crop, settings.EffectiveTargetSize);
         using var noise = new SeededNoise(settings.Seed);
         Tensor latents;
@@ -54,8 +52,8 @@ public static class ImageToImage
         {
             var images = DecodeStage.Run(model.FirstStage, latents);
             var extra = new Dictionary<string, string> { ["Denoising strength"] = strength.ToString(System.Globalization.CultureInfo.InvariantCulture) };
-            return new GenerationResult(images, latents, TextToImage.Describe(model, settings, extra), tokens.ClipL[0].DroppedTokens,
-                negativeTokens.ClipL[0].DroppedTokens);
+            return new GenerationResult(images, latents, TextToImage.Describe(model, settings, extra),
+                ConditionStage.DroppedTokens(settings.Prompt), ConditionStage.DroppedTokens(settings.NegativePrompt));
         }
         catch
         {

@@ -70,11 +70,7 @@ public static class RefineStage
         return Continue(refiner, sampler, s, noisy, sigmas, prompt, negative, g, noise, options).MoveToOuterDisposeScope();
     }
 
-    static ConditioningPair Condition(SdxlModel refiner, RefinerSettings s, string prompt, string negative, GenerationSettings g, int batch)
-    {
-        var tokens = TokenizeStage.Run(Enumerable.Repeat(prompt, batch).ToList());
-        var negativeTokens = TokenizeStage.Run(Enumerable.Repeat(negative, batch).ToList());
-        return ConditionStage.Run(refiner.Conditioner, tokens, negativeTokens, string.IsNullOrWhiteSpace(negative),
-            g.EffectiveOriginalSize, g.Crop, g.EffectiveTargetSize, s.AestheticScore, s.NegativeAestheticScore);
-    }
+    static ConditioningPair Condition(SdxlModel refiner, RefinerSettings s, string prompt, string negative, GenerationSettings g, int batch) =>
+        ConditionStage.ForPrompt(refiner.Conditioner, prompt, negative, batch, g.EffectiveOriginalSize, g.Crop, g.EffectiveTargetSize,
+            s.AestheticScore, s.NegativeAestheticScore);
 }

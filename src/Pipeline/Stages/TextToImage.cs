@@ -36,12 +36,7 @@ public static class TextToImage
     {
         settings.Validate(model.Config.Vae.DownscaleFactor);
         var sampler = registry.Sampler(settings.Sampler);
-        var prompts = Enumerable.Repeat(settings.Prompt, settings.BatchSize).ToList();
-        var negatives = Enumerable.Repeat(settings.NegativePrompt, settings.BatchSize).ToList();
-        var tokens = TokenizeStage.Run(prompts);
-        var negativeTokens = TokenizeStage.Run(negatives);
-        using var conditioning = ConditionStage.Run(model.Conditioner, tokens, negativeTokens,
-            zeroNegativeText: string.IsNullOrWhiteSpace(settings.NegativePrompt),
+        using var conditioning = ConditionStage.ForPrompt(model.Conditioner, settings.Prompt, settings.NegativePrompt, settings.BatchSize,
             settings.EffectiveOriginalSize, settings.Crop, settings.EffectiveTargetSize);
         using var noise = new SeededNoise(settings.Seed);
         using var x = NoiseStage.Initial(noise, model.Config.LatentShape(settings.BatchSize, settings.Height, settings.Width), model.Device);
@@ -57,8 +52,7 @@ public static class TextToImage
         {
             var images = DecodeStage.Run(model.FirstStage, latents);
             return new GenerationResult(images, latents, Describe(model, settings),
-                TokenizeStage.Run(new[] { settings.Prompt }).ClipL[0].DroppedTokens,
-                TokenizeStage.Run(new[] { settings.NegativePrompt }).ClipL[0].DroppedTokens);
+                ConditionStage.DroppedTokens(settings.Prompt), ConditionStage.DroppedTokens(settings.NegativePrompt));
         }
         catch
         {
@@ -106,8 +100,7 @@ public static class TextToImage
                     : "strength " + refine.Strength.ToString(System.Globalization.CultureInfo.InvariantCulture),
             };
             return new GenerationResult(images, latents, Describe(model, settings, extra),
-                TokenizeStage.Run(new[] { settings.Prompt }).ClipL[0].DroppedTokens,
-                TokenizeStage.Run(new[] { settings.NegativePrompt }).ClipL[0].DroppedTokens);
+                ConditionStage.DroppedTokens(settings.Prompt), ConditionStage.DroppedTokens(settings.NegativePrompt));
         }
         catch
         {
