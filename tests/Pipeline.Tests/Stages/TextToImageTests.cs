@@ -155,3 +155,23 @@ public class ImageToImageTests
         Assert.Equal(24, a.Parameters[0].Width);
     }
 }
+
+public class BatchGenerationTests
+{
+    [Fact]
+    public void A_one_row_batch_equals_text_to_image_and_rows_keep_their_own_prompts()
+    {
+        using var model = SdxlModel.Create(TinyModels.Base);
+        var settings = new GenerationSettings("a red circle", Width: 32, Height: 32, Steps: 3, CfgScale: 2, Seed: 4);
+        var row = new SampleRequest("a red circle", new(32, 32), default, new(32, 32));
+        using var single = BatchGeneration.Latents(model, ComponentRegistry.BuiltIns, new[] { row }, settings);
+        using var reference = TextToImage.Latents(model, ComponentRegistry.BuiltIns, settings);
+        Assert.True(single.eq(reference).all().item<bool>());
+
+        using var mixed = BatchGeneration.Latents(model, ComponentRegistry.BuiltIns, new[] { row, row with { Prompt = "a blue square" } }, settings);
+        Assert.Equal(2, mixed.shape[0]);
+        Assert.False(mixed[0].eq(mixed[1]).all().item<bool>());
+        Assert.Throws<ArgumentException>(() => BatchGeneration.Latents(model, ComponentRegistry.BuiltIns,
+            new[] { row, row with { TargetSize = new(40, 32) } }, settings));
+    }
+}
