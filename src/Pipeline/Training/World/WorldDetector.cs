@@ -3,8 +3,9 @@ using static TorchSharp.torch;
 namespace Pipeline.Training.World;
 
 /// <summary>What <see cref="WorldDetector"/> reads from an image. <see cref="Color"/> and <see cref="Shape"/> are null
-/// when no object stands out from the background. Fill is the object's area over (widest row × tallest column);
-/// skew is the skewness of its rows (an upright triangle's mass sits low: −0.57).</summary>
+/// when no object stands out from the background. Fill is the object's area over (widest row × tallest column)
+/// (circle π/4, square 1, triangle ½); Taper is the rows' third central moment over area^1.5 scaled so that an upright
+/// triangle scores 1 and symmetric shapes 0 (blur leaves third moments and area unchanged).</summary>
 public sealed record WorldDetection(
     WorldColor Background,
     WorldColor? Color,
@@ -15,7 +16,7 @@ public sealed record WorldDetection(
     bool CutRight,
     double Confidence,
     double Fill,
-    double Skew)
+    double Taper)
 {
     public bool HasObject => Color is not null;
     public bool CutByBorder => CutTop || CutLeft || CutBottom || CutRight;
@@ -39,10 +40,8 @@ public static class WorldDetector
     /// <summary>Colour distance (0–255 units) below which nothing counts as an object.</summary>
     public const double MinContrast = 40;
 
-    private static readonly (Shape Shape, double Fill, double Skew)[] Prototypes =
-    {
-        (World.Shape.Circle, Math.PI / 4, 0), (World.Shape.Square, 1, 0), (World.Shape.Triangle, 0.5, -0.566),
-    };
+    /// <summary>An upright triangle's (base = height h) third central row moment over area^1.5: −(h³/135)/(h²/2)^1.5 = −2^1.5/135.</summary>
+    private const double TriangleMoment = -0.020951312035156967;
 
     /// <summary>Detects the object in <paramref name="image"/> [3, H, W] with values in [0, 1].</summary>
     public static WorldDetection Detect(Tensor image)
@@ -89,26 +88,26 @@ public static class WorldDetector
             cover[i] = Math.Clamp(((p[0] - bg[0]) * axis[0] + (p[1] - bg[1]) * axis[1] + (p[2] - bg[2]) * axis[2]) / axis2, 0, 1);
         }
 
-        var (fill, skew) = ShapeFeatures(cover, h, w);
-        var shape = Prototypes.MinBy(p => Math.Pow(p.Fill - fill, 2) + Math.Pow((p.Skew - skew) / 2, 2)).Shape;
+        var (fill, taper) = ShapeFeatures(cover, h, w);
+        var shape = taper > 0.5 ? World.Shape.Triangle : fill > (Math.PI / 4 + 1) / 2 ? World.Shape.Square : World.Shape.Circle;
         bool Covered(int y, int x) => cover[y * w + x] > 0.5;
         return new WorldDetection(background, color, shape,
             CutTop: Enumerable.Range(0, w).Any(x => Covered(0, x)),
             CutLeft: Enumerable.Range(0, h).Any(y => Covered(y, 0)),
             CutBottom: Enumerable.Range(0, w).Any(x => Covered(h - 1, x)),
             CutRight: Enumerable.Range(0, h).Any(y => Covered(y, w - 1)),
-            confidence, fill, skew);
+            confidence, fill, taper);
     }
 
-    /// <summary>(fill, row skewness) of a coverage map; coverage below 0.2 is ignored as noise.</summary>
-    internal static (double Fill, double Skew) ShapeFeatures(double[] cover, int h, int w)
+    /// <summary>(fill, taper) of a coverage map; coverage below 0.1 is ignored as noise.</summary>
+    internal static (double Fill, double Taper) ShapeFeatures(double[] cover, int h, int w)
     {
         var rows = new double[h];
         var cols = new double[w];
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++)
             {
-                double c = cover[y * w + x] >= 0.2 ? cover[y * w + x] : 0;
+                double c = cover[y * w + x] >= 0.1 ? cover[y * w + x] : 0;
                 rows[y] += c;
                 cols[x] += c;
             }
@@ -116,9 +115,8 @@ public static class WorldDetector
         if (area <= 0) return (0, 0);
         double fill = area / (rows.Max() * cols.Max());
         double mean = Enumerable.Range(0, h).Sum(y => y * rows[y]) / area;
-        double m2 = Enumerable.Range(0, h).Sum(y => Math.Pow(y - mean, 2) * rows[y]) / area;
-        double m3 = Enumerable.Range(0, h).Sum(y => Math.Pow(y - mean, 3) * rows[y]) / area;
-        return (fill, m2 > 0 ? m3 / Math.Pow(m2, 1.5) : 0);
+        double m3 = Enumerable.Range(0, h).Sum(y => Math.Pow(y - mean, 3) * rows[y]);
+        return (fill, m3 / Math.Pow(area, 2.5) / TriangleMoment);
     }
 
     private static double[] Rgb(WorldColor c) => new double[] { c.R, c.G, c.B };

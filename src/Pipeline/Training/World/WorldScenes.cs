@@ -38,10 +38,12 @@ public static class WorldScenes
             ? new ImageSize(side, Math.Max(1, (int)Math.Round(side * (double)canvasW / canvasH)))
             : new ImageSize(Math.Max(1, (int)Math.Round(side * (double)canvasH / canvasW)), side);
 
-        // The object lies inside the canvas with a 1-pixel margin: only the crop can cut it.
+        // The object lies inside the canvas with a margin of 1 canvas pixel plus the blur of one original pixel:
+        // only the crop can (visibly) cut it.
         double size = rng.Uniform(settings.MinObjectFraction, settings.MaxObjectFraction) * Math.Min(canvasH, canvasW);
-        double cy = rng.Uniform(1 + size / 2, canvasH - 1 - size / 2);
-        double cx = rng.Uniform(1 + size / 2, canvasW - 1 - size / 2);
+        double margin = Math.Min(1 + (double)Math.Max(canvasH, canvasW) / side, (Math.Min(canvasH, canvasW) - size) / 2);
+        double cy = rng.Uniform(margin + size / 2, canvasH - margin - size / 2);
+        double cx = rng.Uniform(margin + size / 2, canvasW - margin - size / 2);
         return new WorldScene(labels, original, new ImageSize(canvasH, canvasW), new CropCoords(top, left), bucket, cy, cx, size).Validated();
     }
 
