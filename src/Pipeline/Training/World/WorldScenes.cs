@@ -5,13 +5,6 @@ namespace Pipeline.Training.World;
 /// <summary>Draws random scenes (labels, original size, crop, object size and position) from settings.</summary>
 public static class WorldScenes
 {
-    /// <summary>Random labels: any colour, any shape, any other colour as background.</summary>
-    public static WorldLabels RandomLabels(long seed, long index)
-    {
-        var rng = WorldRandom.For(seed, index, 0x1ABE1);
-        return DrawLabels(ref rng);
-    }
-
     /// <summary>A random scene in <paramref name="bucket"/>, fully determined by (settings, seed, index); with
     /// <paramref name="labels"/> given (evaluation prompts) only the geometry is random.</summary>
     public static WorldScene Draw(ShapeWorldSettings settings, ImageSize bucket, long seed, long index, WorldLabels? labels = null)
