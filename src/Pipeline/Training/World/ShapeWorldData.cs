@@ -1,0 +1,55 @@
+using Pipeline.Conditioning;
+using static TorchSharp.torch;
+
+namespace Pipeline.Training.World;
+
+/// <summary>
+/// The procedural training stream: batch i is drawn from one bucket (chosen by (seed, i)) and depends only on the
+/// settings and i, so resuming at any step is exact.
+/// </summary>
+public sealed class ShapeWorldData : ITrainingData
+{
+    public ShapeWorldSettings Settings { get; }
+
+    public ShapeWorldData(ShapeWorldSettings settings) => Settings = settings.Validated();
+
+    /// <summary>The bucket of batch <paramref name="index"/>.</summary>
+    public ImageSize BucketOf(long index)
+    {
+        var rng = WorldRandom.For(Settings.Seed, index, 0xB0C4E7);
+        return Settings.Buckets[rng.Next(Settings.Buckets.Count)];
+    }
+
+    /// <summary>The scenes of batch <paramref name="index"/> (what <see cref="Batch"/> renders).</summary>
+    public IReadOnlyList<WorldScene> Scenes(long index)
+    {
+        if (index < 0) throw new ArgumentOutOfRangeException(nameof(index), index, "batch index must be ≥ 0");
+        var bucket = BucketOf(index);
+        return Enumerable.Range(0, Settings.BatchSize)
+            .Select(j => WorldScenes.Draw(Settings, bucket, Settings.Seed, index * Settings.BatchSize + j))
+            .ToArray();
+    }
+
+    public TrainingBatch Batch(long index) => Render(Scenes(index));
+
+    /// <summary>Renders scenes of one target size into a training batch (images in [-1, 1]).</summary>
+    public static TrainingBatch Render(IReadOnlyList<WorldScene> scenes)
+    {
+        if (scenes.Count == 0) throw new ArgumentException("a batch needs at least one scene");
+        var target = scenes[0].Target;
+        if (scenes.Any(s => s.Target != target))
+            throw new ArgumentException($"every scene of a batch must share one target size; got {string.Join(", ", scenes.Select(s => s.Target).Distinct())}");
+        int n = 3 * target.Height * target.Width;
+        var data = new float[scenes.Count * n];
+        for (int i = 0; i < scenes.Count; i++)
+            WorldRenderer.Blend(WorldRenderer.Coverage(scenes[i].Validated()), scenes[i].Labels, data, i * n, -1f, 1f);
+        using var _ = NewDisposeScope();
+        var images = tensor(data, new long[] { scenes.Count, 3, target.Height, target.Width });
+        return new TrainingBatch(images.MoveToOuterDisposeScope(),
+            scenes.Select(s => s.Caption).ToArray(),
+            scenes.Select(s => s.Original).ToArray(),
+            scenes.Select(s => s.Crop).ToArray(),
+            target,
+            scenes.Select(s => s.QualityScore).ToArray());
+    }
+}
