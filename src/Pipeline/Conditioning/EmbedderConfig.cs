@@ -27,10 +27,13 @@ public enum ClipLayer
     Hidden,
 }
 
-/// <summary>sgm <c>FrozenCLIPEmbedder</c> (transformers CLIPTextModel), input "txt" (CLIP-L token ids).</summary>
+/// <summary>
+/// sgm <c>FrozenCLIPEmbedder</c> (transformers CLIPTextModel), input "txt" (CLIP-L token ids). <c>IsTrainable</c>
+/// (sgm's <c>is_trainable</c>): keep the parameters trainable (default frozen, as SDXL).
+/// </summary>
 public sealed record FrozenCLIPEmbedderConfig(
     ClipTextConfig Text, ClipLayer Layer = ClipLayer.Hidden, int LayerIndex = 11, bool AlwaysReturnPooled = false,
-    double UcgRate = 0) : EmbedderConfig(EmbedderKeys.Text, UcgRate)
+    double UcgRate = 0, bool IsTrainable = false) : EmbedderConfig(EmbedderKeys.Text, UcgRate)
 {
     public override IEnumerable<string> Problems()
     {
@@ -50,10 +53,13 @@ public enum OpenClipLayer
     Penultimate,
 }
 
-/// <summary>sgm <c>FrozenOpenCLIPEmbedder2(legacy=False)</c>, input "txt" (OpenCLIP token ids); SDXL also returns the pooled output.</summary>
+/// <summary>
+/// sgm <c>FrozenOpenCLIPEmbedder2(legacy=False)</c>, input "txt" (OpenCLIP token ids); SDXL also returns the pooled
+/// output. <c>IsTrainable</c> (sgm's <c>is_trainable</c>): keep the parameters trainable (default frozen, as SDXL).
+/// </summary>
 public sealed record FrozenOpenCLIPEmbedder2Config(
     ClipTextConfig Text, OpenClipLayer Layer = OpenClipLayer.Penultimate, bool AlwaysReturnPooled = true,
-    double UcgRate = 0) : EmbedderConfig(EmbedderKeys.Text, UcgRate)
+    double UcgRate = 0, bool IsTrainable = false) : EmbedderConfig(EmbedderKeys.Text, UcgRate)
 {
     public override IEnumerable<string> Problems()
     {

@@ -20,12 +20,12 @@ public sealed class FrozenCLIPEmbedder : nn.Module<Tensor, Tensor>, IEmbedder
         if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems));
         transformer = new ClipTextModel(config.Text, device, dtype);
         RegisterComponents();
-        foreach (var p in parameters()) p.requires_grad = false; // sgm's freeze(): the loader keeps the flag
+        if (!config.IsTrainable) foreach (var p in parameters()) p.requires_grad = false; // sgm's freeze(): the loader keeps the flag
     }
 
     public string InputKey => Config.InputKey;
     public double UcgRate => Config.UcgRate;
-    public bool IsTrainable => false;
+    public bool IsTrainable => Config.IsTrainable;
 
     public IReadOnlyList<ConditioningKind> Outputs => Config.AlwaysReturnPooled
         ? new[] { ConditioningKind.CrossAttn, ConditioningKind.Vector }

@@ -21,12 +21,12 @@ public sealed class FrozenOpenCLIPEmbedder2 : nn.Module<Tensor, Tensor>, IEmbedd
         if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems));
         model = new OpenClipTextModel(config.Text, device, dtype);
         RegisterComponents();
-        foreach (var p in parameters()) p.requires_grad = false; // sgm's freeze(): the loader keeps the flag
+        if (!config.IsTrainable) foreach (var p in parameters()) p.requires_grad = false; // sgm's freeze(): the loader keeps the flag
     }
 
     public string InputKey => Config.InputKey;
     public double UcgRate => Config.UcgRate;
-    public bool IsTrainable => false;
+    public bool IsTrainable => Config.IsTrainable;
 
     public IReadOnlyList<ConditioningKind> Outputs => Config.AlwaysReturnPooled
         ? new[] { ConditioningKind.CrossAttn, ConditioningKind.Vector }

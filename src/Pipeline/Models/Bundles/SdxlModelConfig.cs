@@ -39,8 +39,8 @@ public sealed record SdxlModelConfig(string Name, SdxlModelKind Kind, Conditione
     public static SdxlModelConfig TinyBase { get; } = new("tiny-sdxl-base", SdxlModelKind.Base,
         new ConditionerConfig(new EmbedderConfig[]
         {
-            new FrozenCLIPEmbedderConfig(TinyText(ClipActivation.QuickGelu, width: 16), ClipLayer.Hidden, LayerIndex: 1),
-            new FrozenOpenCLIPEmbedder2Config(TinyText(ClipActivation.Gelu)),
+            new FrozenCLIPEmbedderConfig(TinyText(ClipActivation.QuickGelu, width: 16), ClipLayer.Hidden, LayerIndex: 1, UcgRate: 0.1, IsTrainable: true),
+            new FrozenOpenCLIPEmbedder2Config(TinyText(ClipActivation.Gelu), UcgRate: 0.1, IsTrainable: true),
             new ConcatTimestepEmbedderNDConfig(EmbedderKeys.OriginalSize),
             new ConcatTimestepEmbedderNDConfig(EmbedderKeys.CropCoordsTopLeft),
             new ConcatTimestepEmbedderNDConfig(EmbedderKeys.TargetSize),
@@ -50,7 +50,7 @@ public sealed record SdxlModelConfig(string Name, SdxlModelKind Kind, Conditione
     public static SdxlModelConfig TinyRefiner { get; } = new("tiny-sdxl-refiner", SdxlModelKind.Refiner,
         new ConditionerConfig(new EmbedderConfig[]
         {
-            new FrozenOpenCLIPEmbedder2Config(TinyText(ClipActivation.Gelu)),
+            new FrozenOpenCLIPEmbedder2Config(TinyText(ClipActivation.Gelu), UcgRate: 0.1, IsTrainable: true),
             new ConcatTimestepEmbedderNDConfig(EmbedderKeys.OriginalSize),
             new ConcatTimestepEmbedderNDConfig(EmbedderKeys.CropCoordsTopLeft),
             new ConcatTimestepEmbedderNDConfig(EmbedderKeys.AestheticScore),

@@ -1,0 +1,97 @@
+namespace Pipeline.Training;
+
+/// <summary>
+/// Settings every trainer shares: step count, AdamW with a warm-up schedule, gradient clipping, EMA and the seed.
+/// The batch size is the data source's. Thread counts are the caller's (configure <c>TorchRuntime</c>); a resume
+/// is bit-exact only with the same thread count.
+/// </summary>
+public abstract record TrainingSettings
+{
+    public long Steps { get; init; } = 1000;
+    public double LearningRate { get; init; } = 1e-3;
+    public long WarmupSteps { get; init; } = 100;
+    public LearningRateDecay Decay { get; init; } = LearningRateDecay.Constant;
+    /// <summary>Cosine decay ends at this fraction of <see cref="LearningRate"/>.</summary>
+    public double FinalLearningRateFraction { get; init; } = 0.1;
+    public AdamWSettings AdamW { get; init; } = new();
+    /// <summary>Global gradient-norm limit; 0 or infinity: no clipping.</summary>
+    public double ClipNorm { get; init; } = 1.0;
+    /// <summary>EMA decay of the trained weights; 0: no EMA.</summary>
+    public double EmaDecay { get; init; } = 0.999;
+    /// <summary>LitEma's warm-up: decay min(EmaDecay, (1 + n)/(10 + n)).</summary>
+    public bool EmaWarmup { get; init; } = true;
+    public long Seed { get; init; } = 0;
+
+    public LearningRateSchedule Schedule => new(LearningRate, WarmupSteps, Decay, Steps, FinalLearningRateFraction);
+
+    public virtual IEnumerable<string> Problems()
+    {
+        if (Steps < 0) yield return $"steps {Steps} must be >= 0";
+        if (!(LearningRate > 0) || !double.IsFinite(LearningRate)) yield return $"learning rate {LearningRate} must be positive";
+        if (WarmupSteps < 0) yield return $"warm-up steps {WarmupSteps} must be >= 0";
+        if (!(FinalLearningRateFraction >= 0 && FinalLearningRateFraction <= 1)) yield return $"final learning-rate fraction {FinalLearningRateFraction} must be in [0, 1]";
+        if (!(AdamW.Beta1 >= 0 && AdamW.Beta1 < 1) || !(AdamW.Beta2 >= 0 && AdamW.Beta2 < 1)) yield return $"AdamW betas ({AdamW.Beta1}, {AdamW.Beta2}) must be in [0, 1)";
+        if (!(AdamW.Eps > 0)) yield return $"AdamW eps {AdamW.Eps} must be positive";
+        if (!(AdamW.WeightDecay >= 0)) yield return $"AdamW weight decay {AdamW.WeightDecay} must be >= 0";
+        if (!(ClipNorm >= 0)) yield return $"clip norm {ClipNorm} must be >= 0";
+        if (!(EmaDecay >= 0 && EmaDecay < 1)) yield return $"EMA decay {EmaDecay} must be in [0, 1)";
+    }
+
+    internal void Validate()
+    {
+        var problems = Problems().ToList();
+        if (problems.Count > 0) throw new ArgumentException($"invalid {GetType().Name}: {string.Join("; ", problems)}");
+    }
+}
+
+/// <summary>The diffusion step (sgm's SDXL recipe): ε loss with offset noise over a range of the discrete noise scales.</summary>
+public sealed record DiffusionTrainingSettings : TrainingSettings
+{
+    public double OffsetNoiseLevel { get; init; } = 0.05;
+    /// <summary>Noise scales drawn uniformly from [MinIdx, MaxIdx) of the 1000 (the refiner: MaxIdx 200).</summary>
+    public int MinIdx { get; init; } = 0;
+    public int? MaxIdx { get; init; }
+    /// <summary>Sample the VAE posterior (sgm) rather than take its mean.</summary>
+    public bool SampleLatents { get; init; } = true;
+    /// <summary>Apply the text embedders' UCG dropout (their configs' UcgRate, e.g. 10 % for CFG).</summary>
+    public bool UcgDropout { get; init; } = true;
+
+    public override IEnumerable<string> Problems()
+    {
+        foreach (var p in base.Problems()) yield return p;
+        if (!(OffsetNoiseLevel >= 0)) yield return $"offset noise level {OffsetNoiseLevel} must be >= 0";
+        if (MinIdx < 0 || (MaxIdx is { } max && max <= MinIdx)) yield return $"noise-scale range [{MinIdx}, {MaxIdx}) is empty or negative";
+    }
+}
+
+/// <summary>
+/// KL-regularised autoencoder training (sgm's loss without GAN and LPIPS): per image, Σ|x − x̂| (+ L2Weight·Σ(x − x̂)²)
+/// + KlWeight·KL, as in sgm, divided by the image's element count so the loss is on a per-pixel scale.
+/// </summary>
+public sealed record VaeTrainingSettings : TrainingSettings
+{
+    public double KlWeight { get; init; } = 1e-6;
+    public double L2Weight { get; init; } = 0.0;
+
+    public VaeTrainingSettings() => EmaDecay = 0.0;
+
+    public override IEnumerable<string> Problems()
+    {
+        foreach (var p in base.Problems()) yield return p;
+        if (!(KlWeight >= 0)) yield return $"KL weight {KlWeight} must be >= 0";
+        if (!(L2Weight >= 0)) yield return $"L2 weight {L2Weight} must be >= 0";
+    }
+}
+
+/// <summary>One step's report: the 1-based step just finished, the total, its loss, the rate over this run and the time left.</summary>
+public sealed record TrainingProgress(long Step, long TotalSteps, double Loss, double StepsPerSecond, TimeSpan Eta, double LearningRate, double GradNorm);
+
+/// <summary>
+/// What a training run reports: <see cref="OnStep"/> after every step (for a progress bar); <see cref="OnSample"/>
+/// every <see cref="SampleEvery"/> steps with the EMA weights swapped in (e.g. write a sample grid); <see cref="OnCheckpoint"/>
+/// every <see cref="CheckpointEvery"/> steps (e.g. call the trainer's SaveCheckpoint). Each hook gets the step just finished.
+/// </summary>
+public sealed record TrainingCallbacks(
+    Action<TrainingProgress>? OnStep = null,
+    long SampleEvery = 0, Action<long>? OnSample = null,
+    long CheckpointEvery = 0, Action<long>? OnCheckpoint = null);

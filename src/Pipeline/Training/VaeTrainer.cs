@@ -1,0 +1,84 @@
+using Pipeline.Diffusion.Training;
+using Pipeline.Models.Vae;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Pipeline.Training;
+
+/// <summary>
+/// Trains an <see cref="AutoencoderKL"/> on <see cref="TrainingBatch.Images"/>: encode → posterior sample (seeded) →
+/// decode; loss per image Σ|x − x̂| + L2Weight·Σ(x − x̂)² + KlWeight·KL (sgm's KL-regularised autoencoder loss without
+/// GAN and LPIPS), divided by the image's element count; mean over the batch.
+/// </summary>
+public sealed class VaeTrainer : Trainer
+{
+    readonly SeededRandom _random;
+
+    public AutoencoderKL Vae { get; }
+    public VaeTrainingSettings Settings { get; }
+
+    public VaeTrainer(AutoencoderKL vae, ITrainingData data, VaeTrainingSettings settings) : base(settings, data)
+    {
+        Vae = vae ?? throw new ArgumentNullException(nameof(vae));
+        Settings = settings;
+        if (vae.ComputeDType != ScalarType.Float32) throw new ArgumentException($"training needs a float32 VAE, got {vae.ComputeDType}");
+        foreach (var p in vae.parameters()) p.requires_grad = true;
+        Initialize(vae.named_parameters().Select(np => (np.name, np.parameter)).ToList());
+        _random = new SeededRandom(settings.Seed);
+    }
+
+    protected override string Kind => "vae";
+
+    protected override IEnumerable<(string Prefix, nn.Module Module)> StateModules => new (string, nn.Module)[] { ("", Vae) };
+
+    protected override IEnumerable<(string Name, Func<Tensor> Get, Action<Tensor> Set)> Generators => new (string, Func<Tensor>, Action<Tensor>)[]
+    {
+        ("loss", _random.GetState, _random.SetState),
+    };
+
+    protected override Tensor Loss(TrainingBatch batch)
+    {
+        var x = batch.Images.to(ScalarType.Float32, Vae.parameters().First().device);
+        using var posterior = Vae.Encode(x);
+        var z = posterior.Sample(_random.Normal(posterior.Mean.shape, CPU));
+        var reconstruction = Vae.Decode(z);
+        var diff = reconstruction - x;
+        long b = x.shape[0];
+        double elements = x.numel() / (double)b;
+        var perImage = diff.abs().reshape(b, -1).sum(1);
+        if (Settings.L2Weight > 0) perImage = perImage + Settings.L2Weight * diff.square().reshape(b, -1).sum(1);
+        if (Settings.KlWeight > 0) perImage = perImage + Settings.KlWeight * posterior.Kl();
+        return (perImage / elements).mean();
+    }
+
+    /// <summary>
+    /// The scale factor SD chose by measurement: 1 / std of the posterior samples over <paramref name="batches"/> batches of
+    /// <paramref name="data"/> (starting at <paramref name="firstBatch"/>), so scaled latents have unit variance.
+    /// Use it through <c>config with { Vae = config.Vae with { ScaleFactor = … } }</c>.
+    /// </summary>
+    public static double MeasureScaleFactor(AutoencoderKL vae, ITrainingData data, int batches = 4, long firstBatch = 0, long seed = 0)
+    {
+        using var random = new SeededRandom(seed);
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var samples = new List<Tensor>();
+        for (long i = firstBatch; i < firstBatch + batches; i++)
+        {
+            using var batch = data.Batch(i);
+            using var posterior = vae.Encode(batch.Images.to(ScalarType.Float32, vae.parameters().First().device));
+            samples.Add(posterior.Sample(random.Normal(posterior.Mean.shape, CPU)).flatten());
+        }
+        double std = cat(samples, 0).to(ScalarType.Float64).std().item<double>();
+        return 1.0 / std;
+    }
+
+    /// <summary>Writes the training state; the VAE weights (raw) are part of it.</summary>
+    public void SaveCheckpoint(string statePath) => SaveState(statePath);
+
+    public override void Dispose()
+    {
+        base.Dispose();
+        _random.Dispose();
+    }
+}

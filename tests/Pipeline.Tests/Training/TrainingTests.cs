@@ -1,0 +1,247 @@
+using Pipeline.Conditioning;
+using Pipeline.Models.Bundles;
+using Pipeline.Models.TextEncoders;
+using Pipeline.Models.Unet;
+using Pipeline.Models.Vae;
+using Pipeline.Training;
+using TorchSharp;
+using Xunit;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace Pipeline.Tests.Training;
+
+public class TrainingTests(ITestOutputHelper output)
+{
+    static ClipTextConfig Text(int width, ClipActivation act) =>
+        new(VocabSize: 49408, Width: width, Heads: 2, Layers: 2, MaxPositions: 77, IntermediateSize: 2 * width, ProjectionDim: width, Activation: act);
+
+    static AutoencoderKLConfig Vae => new(EmbedDim: 4, Ch: 32, ChMult: [1, 1, 1, 1], NumResBlocks: 1, AttnResolutions: [], ZChannels: 4,
+        DoubleZ: true, Resolution: 32, InChannels: 3, OutCh: 3);
+
+    /// <summary>A very small base model (same record types as SDXL) with trainable text encoders and 10 % UCG dropout.</summary>
+    static SdxlModelConfig Tiny(bool trainableText = true) => new("test-train", SdxlModelKind.Base,
+        new ConditionerConfig(new EmbedderConfig[]
+        {
+            new FrozenCLIPEmbedderConfig(Text(16, ClipActivation.QuickGelu), ClipLayer.Hidden, LayerIndex: 1, UcgRate: 0.1, IsTrainable: trainableText),
+            new FrozenOpenCLIPEmbedder2Config(Text(16, ClipActivation.Gelu), UcgRate: 0.1, IsTrainable: trainableText),
+            new ConcatTimestepEmbedderNDConfig(EmbedderKeys.OriginalSize, 32),
+            new ConcatTimestepEmbedderNDConfig(EmbedderKeys.CropCoordsTopLeft, 32),
+            new ConcatTimestepEmbedderNDConfig(EmbedderKeys.TargetSize, 32),
+        }),
+        new UNetConfig(InChannels: 4, OutChannels: 4, ModelChannels: 32, ChannelMult: [1, 2], NumResBlocks: UNetConfig.PerLevel(1, 2),
+            AttentionResolutions: [2], TransformerDepth: [0, 1], ContextDim: [32], NumHeadChannels: 16,
+            UseLinearInTransformer: true, AdmInChannels: 16 + 3 * 64),
+        Vae);
+
+    static SdxlModel NewModel(SdxlModelConfig config, long initSeed)
+    {
+        manual_seed(initSeed);
+        return SdxlModel.Create(config);
+    }
+
+    static DiffusionTrainingSettings Settings(long steps) => new()
+    {
+        Steps = steps, LearningRate = 1e-3, WarmupSteps = 2, Decay = LearningRateDecay.Cosine, EmaDecay = 0.9, Seed = 7,
+    };
+
+    [Fact]
+    public void Resume_is_bit_exact()
+    {
+        var dir = Directory.CreateTempSubdirectory("train-resume").FullName;
+        try
+        {
+            var data = new FakeTrainingData(3, 32, 32, seed: 5);
+            const long n = 4, k = 2;
+            string straight = Path.Combine(dir, "straight.state"), resumed = Path.Combine(dir, "resumed.state");
+            using (var model = NewModel(Tiny(), 1))
+            using (var trainer = new DiffusionTrainer(model, data, Settings(n)))
+            {
+                trainer.Train();
+                Assert.Equal(n, trainer.Step);
+                trainer.SaveState(straight);
+            }
+            string modelPath = Path.Combine(dir, "model.safetensors"), statePath = Path.Combine(dir, "k.state");
+            using (var model = NewModel(Tiny(), 1))
+            using (var trainer = new DiffusionTrainer(model, data, Settings(n)))
+            {
+                trainer.Train(stopAt: k);
+                trainer.SaveCheckpoint(modelPath, statePath);
+            }
+            using (var model = SdxlModel.Load(modelPath))   // EMA weights in the sgm layout, fp16; the state overwrites them
+            using (var trainer = new DiffusionTrainer(model, data, Settings(n)))
+            {
+                Assert.Equal(SdxlModelConfigJson.Serialize(Tiny()), SdxlModelConfigJson.Serialize(model.Config));
+                trainer.LoadState(statePath);
+                Assert.Equal(k, trainer.Step);
+                trainer.Train();
+                trainer.SaveState(resumed);
+            }
+            var a = File.ReadAllBytes(straight);
+            var b = File.ReadAllBytes(resumed);
+            output.WriteLine($"state file: {a.Length} bytes");
+            Assert.True(a.AsSpan().SequenceEqual(b), "resumed training state differs from straight training");
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public void Vae_is_frozen_and_trainable_text_encoders_are_updated()
+    {
+        var data = new FakeTrainingData(2, 32, 32);
+        foreach (bool trainableText in new[] { true, false })
+        {
+            using var model = NewModel(Tiny(trainableText), 2);
+            using var trainer = new DiffusionTrainer(model, data, Settings(1) with { UcgDropout = false });
+            var vaeBefore = Snapshot(model.FirstStage);
+            var textBefore = Snapshot(model.Conditioner);
+            var unetBefore = Snapshot(model.Network);
+            trainer.TrainStep();
+            Assert.All(model.FirstStage.parameters(), p => Assert.False(p.requires_grad));
+            Assert.All(model.FirstStage.parameters(), p => Assert.Null(p.grad));
+            Assert.DoesNotContain(trainer.Trainable, t => t.Name.StartsWith("first_stage_model.", StringComparison.Ordinal));
+            Assert.True(Same(vaeBefore, Snapshot(model.FirstStage)), "the frozen VAE changed");
+            Assert.False(Same(unetBefore, Snapshot(model.Network)), "the UNet did not change");
+            Assert.Equal(trainableText, trainer.Trainable.Any(t => t.Name.StartsWith("conditioner.", StringComparison.Ordinal)));
+            // AdamW skips parameters without a gradient: a changed text encoder had gradients.
+            Assert.Equal(!trainableText, Same(textBefore, Snapshot(model.Conditioner)));
+            Dispose(vaeBefore, textBefore, unetBefore);
+        }
+    }
+
+    [Fact]
+    public void Trainable_text_encoders_receive_gradients()
+    {
+        // The conditioner alone: a loss on its output reaches both text encoders' weights when IsTrainable.
+        using var conditioner = new GeneralConditioner(Tiny().Conditioner);
+        var tokens = Pipeline.Tokenize.TokenizeStage.Run(new[] { "a red image" });
+        var rows = new[] { ConditionerInput.ForImage(tokens.ClipL[0].Ids.ToArray(), tokens.OpenClip[0].Ids.ToArray(), new ImageSize(32, 32)) };
+        using (var scope = NewDisposeScope())
+        {
+            var c = conditioner.Forward(rows);
+            (c.CrossAttn!.square().mean() + c.Vector!.square().mean()).backward();
+        }
+        foreach (var embedder in new[] { "embedders.0.", "embedders.1." })
+            Assert.Contains(conditioner.named_parameters(), np => np.name.StartsWith(embedder, StringComparison.Ordinal) && np.parameter.grad is not null);
+    }
+
+    [Fact]
+    public void Diffusion_loss_decreases_on_learnable_data()
+    {
+        var data = new FakeTrainingData(8, 32, 32, seed: 3);
+        using var model = NewModel(Tiny(), 3);
+        using var trainer = new DiffusionTrainer(model, data, new DiffusionTrainingSettings
+        {
+            Steps = 50, LearningRate = 2e-3, WarmupSteps = 5, Seed = 1, EmaDecay = 0.99,
+        });
+        var losses = new List<double>();
+        var steps = new List<TrainingProgress>();
+        int samples = 0;
+        trainer.Train(new TrainingCallbacks(p => { losses.Add(p.Loss); steps.Add(p); }, SampleEvery: 25, OnSample: _ => samples++));
+        double first = losses.Take(10).Average(), last = losses.TakeLast(10).Average();
+        output.WriteLine($"diffusion loss: first 10 {first:F4}, last 10 {last:F4}; {steps[^1].StepsPerSecond:F1} steps/s");
+        Assert.Equal(50, losses.Count);
+        Assert.Equal(2, samples);
+        Assert.Equal(50, steps[^1].Step);
+        Assert.True(last < 0.8 * first, $"loss did not decrease: {first} → {last}");
+    }
+
+    [Fact]
+    public void Vae_loss_decreases_and_resume_is_exact()
+    {
+        var data = new FakeTrainingData(4, 32, 32, seed: 9, repeatFirstBatch: true);
+        var settings = new VaeTrainingSettings { Steps = 40, LearningRate = 2e-3, WarmupSteps = 3, Seed = 4, KlWeight = 1e-5, L2Weight = 1.0 };
+        manual_seed(5);
+        using var vae = new AutoencoderKL(Vae);
+        using var trainer = new VaeTrainer(vae, data, settings);
+        var losses = new List<double>();
+        trainer.Train(new TrainingCallbacks(p => losses.Add(p.Loss)));
+        double first = losses.Take(5).Average(), last = losses.TakeLast(5).Average();
+        output.WriteLine($"vae loss: first 5 {first:F4}, last 5 {last:F4}");
+        Assert.True(last < 0.9 * first, $"VAE loss did not decrease: {first} → {last}");
+        double scale = VaeTrainer.MeasureScaleFactor(vae, data, batches: 2);
+        Assert.True(double.IsFinite(scale) && scale > 0);
+
+        var dir = Directory.CreateTempSubdirectory("vae-resume").FullName;
+        try
+        {
+            var shortRun = settings with { Steps = 4 };
+            string straight = Path.Combine(dir, "a"), half = Path.Combine(dir, "h"), resumed = Path.Combine(dir, "b");
+            manual_seed(6);
+            using (var v = new AutoencoderKL(Vae)) using (var t = new VaeTrainer(v, data, shortRun)) { t.Train(); t.SaveState(straight); }
+            manual_seed(6);
+            using (var v = new AutoencoderKL(Vae)) using (var t = new VaeTrainer(v, data, shortRun)) { t.Train(stopAt: 1); t.SaveState(half); }
+            using (var v = new AutoencoderKL(Vae)) using (var t = new VaeTrainer(v, data, shortRun)) { t.LoadState(half); t.Train(); t.SaveState(resumed); }
+            Assert.True(File.ReadAllBytes(straight).AsSpan().SequenceEqual(File.ReadAllBytes(resumed)));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public void A_training_step_leaves_the_live_tensor_count_unchanged()
+    {
+        var data = new FakeTrainingData(2, 32, 32);
+        using var model = NewModel(Tiny(), 4);
+        using var trainer = new DiffusionTrainer(model, data, Settings(3));
+        trainer.TrainStep();
+        long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        trainer.TrainStep();
+        long after = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        output.WriteLine($"live tensors {before} → {after}");
+        Assert.Equal(before, after);
+    }
+
+    [Fact]
+    public void AdamW_follows_the_pytorch_formula()
+    {
+        using var p = new TorchSharp.Modules.Parameter(tensor(new float[] { 1.0f, -2.0f }));
+        using var opt = new AdamW(new[] { ("p", p) }, new AdamWSettings(0.9, 0.999, 1e-8, 0.1));
+        double[] x = { 1.0, -2.0 }, m = new double[2], v = new double[2];
+        double[][] grads = { new[] { 0.5, -1.0 }, new[] { -0.25, 2.0 }, new[] { 1.0, 1.0 } };
+        const double lr = 0.01;
+        for (int t = 1; t <= grads.Length; t++)
+        {
+            p.grad = tensor(grads[t - 1].Select(g => (float)g).ToArray());
+            opt.Update(lr);
+            opt.ZeroGrad();
+            for (int i = 0; i < 2; i++)
+            {
+                double g = grads[t - 1][i];
+                x[i] *= 1 - lr * 0.1;
+                m[i] = 0.9 * m[i] + 0.1 * g;
+                v[i] = 0.999 * v[i] + 0.001 * g * g;
+                x[i] -= lr / (1 - Math.Pow(0.9, t)) * m[i] / (Math.Sqrt(v[i]) / Math.Sqrt(1 - Math.Pow(0.999, t)) + 1e-8);
+            }
+        }
+        var got = p.data<float>().ToArray();
+        for (int i = 0; i < 2; i++) Assert.Equal(x[i], got[i], 5);
+        Assert.Equal(3, opt.Step);
+    }
+
+    [Fact]
+    public void Schedule_warms_up_linearly_then_decays_by_cosine()
+    {
+        var s = new LearningRateSchedule(1.0, WarmupSteps: 4, LearningRateDecay.Cosine, TotalSteps: 14, FinalFraction: 0.1);
+        Assert.Equal(0.25, s.At(0), 12);
+        Assert.Equal(1.0, s.At(3), 12);
+        Assert.Equal(1.0, s.At(4), 12);
+        Assert.Equal(0.55, s.At(9), 12);
+        Assert.Equal(0.1, s.At(14), 12);
+        Assert.Equal(1.0, new LearningRateSchedule(1.0, 2).At(100), 12);
+    }
+
+    [Fact]
+    public void Ema_warms_up_and_swaps_back_exactly()
+    {
+        using var p = new TorchSharp.Modules.Parameter(tensor(new float[] { 0f }));
+        using var ema = new Ema(new[] { ("p", p) }, decay: 0.999, warmup: true);
+        using (no_grad()) p.fill_(1f);
+        ema.Update();   // decay min(0.999, 1/10) = 0.1 → shadow 0.9
+        using (ema.Apply()) Assert.Equal(0.9f, p.data<float>()[0], 6);
+        Assert.Equal(1f, p.data<float>()[0]);
+    }
+
+    static List<Tensor> Snapshot(nn.Module m) => m.parameters().Select(p => p.detach().clone()).ToList();
+    static bool Same(List<Tensor> a, List<Tensor> b) => a.Zip(b).All(x => x.First.equal(x.Second).all().item<bool>());
+    static void Dispose(params List<Tensor>[] lists) { foreach (var l in lists) foreach (var t in l) t.Dispose(); }
+}
