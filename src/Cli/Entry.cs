@@ -20,6 +20,8 @@ public static class Entry
                 .WithExample("txt2img", "\"a red circle on a blue background\"", "--seed", "1", "--out", "circle.png");
             config.AddCommand<Img2ImgCommand>("img2img")
                 .WithDescription("Change an image towards a prompt (SDEdit): --strength sets how much.");
+            config.AddCommand<TrainCommand>("train")
+                .WithDescription("Train the embedded default (tiny SDXL on the shape world): VAE, base, refiner.");
             config.AddCommand<BenchCommand>("bench")
                 .WithDescription("Benchmarks: unet | vae | text | load | matmul (s/eval, GFLOP/s vs the machine's matmul rate, peak RSS).");
             config.AddCommand<MakeCheckpointCommand>("make-checkpoint")

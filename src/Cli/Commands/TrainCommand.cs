@@ -1,0 +1,64 @@
+using System.ComponentModel;
+using Pipeline.Runtime;
+using Pipeline.Training.TinyDefault;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Pipeline.Cli.Commands;
+
+/// <summary><c>sdxl train</c>: trains the embedded default (tiny SDXL on the shape world): VAE, base, refiner.</summary>
+public sealed class TrainCommand : Command<TrainCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--stage <STAGE>")] [Description("all | vae | base | refiner")] public string Stage { get; init; } = "all";
+        [CommandOption("--work <DIR>")] [Description("intermediate results (a finished stage is skipped on the next run)")] public string Work { get; init; } = ".train";
+        [CommandOption("--out <DIR>")] [Description("where the base and refiner checkpoints go")] public string Out { get; init; } = "models";
+        [CommandOption("--scale <X>")] [Description("multiply every step count (e.g. 0.05 for a quick trial)")] public double Scale { get; init; } = 1.0;
+        [CommandOption("--seed <N>")] public long Seed { get; init; } = 20251126;
+        [CommandOption("--threads <N>")] public int? Threads { get; init; }
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancellation) =>
+        CliErrors.Guard(() =>
+        {
+            if (!(s.Scale > 0)) throw new ArgumentException($"--scale must be positive, got {s.Scale}");
+            TorchRuntime.Configure(s.Threads is { } t ? new RuntimeSettings(t) : RuntimeSettings.Default);
+            var plan = new TinyTrainingPlan(Seed: s.Seed).Scaled(s.Scale);
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
+            Console.CancelKeyPress += onCancel;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            try
+            {
+                AnsiConsole.Progress().AutoClear(false)
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                    .Start(ctx =>
+                    {
+                        var tasks = new Dictionary<string, ProgressTask>();
+                        TinyTraining.Run(plan, s.Work, s.Out, s.Stage, e =>
+                        {
+                            if (e.Message is not null)
+                            {
+                                AnsiConsole.MarkupLine($"[grey]{DateTime.Now:HH:mm:ss}[/] {Markup.Escape(e.Stage)}: {Markup.Escape(e.Message)}");
+                                return;
+                            }
+                            var p = e.Progress!;
+                            if (!tasks.TryGetValue(e.Stage, out var task)) tasks[e.Stage] = task = ctx.AddTask(Markup.Escape(e.Stage), maxValue: p.TotalSteps);
+                            task.Value = p.Step;
+                            task.Description = Markup.Escape($"{e.Stage} loss {p.Loss:F4} {p.StepsPerSecond:F2} steps/s");
+                            if (p.Step % 100 == 0 || p.Step == p.TotalSteps)
+                                Console.Error.WriteLine($"{DateTime.Now:HH:mm:ss} {e.Stage} step {p.Step}/{p.TotalSteps} loss {p.Loss:F4} lr {p.LearningRate:E2} {p.StepsPerSecond:F2} steps/s ETA {p.Eta:mm\\:ss}");
+                        }, cts.Token);
+                    });
+                AnsiConsole.MarkupLine($"training finished in {clock.Elapsed.TotalMinutes:F1} min");
+                return 0;
+            }
+            catch (OperationCanceledException)
+            {
+                AnsiConsole.MarkupLine("[yellow]cancelled[/]: finished stages are kept in the work folder; rerun to continue");
+                return 130;
+            }
+            finally { Console.CancelKeyPress -= onCancel; }
+        });
+}

@@ -1,0 +1,111 @@
+using Pipeline.Checkpoints;
+using Pipeline.Imaging;
+using Pipeline.Models.Bundles;
+using Pipeline.Models.Vae;
+using Pipeline.Stages;
+using Pipeline.Training.World;
+using static TorchSharp.torch;
+
+namespace Pipeline.Training.TinyDefault;
+
+/// <summary>What a training stage reports to its caller (progress bar, log).</summary>
+public sealed record TinyTrainingEvent(string Stage, TrainingProgress? Progress = null, string? Message = null);
+
+/// <summary>
+/// Trains the embedded default with the library's training API: VAE → base (three stages) → refiner. Every stage writes
+/// its result into the work folder and is skipped when that result already exists, so an interrupted run resumes at the
+/// last finished stage. The shipped files are the EMA weights in the sgm single-file layout, stored as fp16.
+/// </summary>
+public static class TinyTraining
+{
+    public const string BaseFile = "tiny-sdxl-base.safetensors", RefinerFile = "tiny-sdxl-refiner.safetensors", VaeFile = "vae.safetensors";
+
+    public static void Run(TinyTrainingPlan plan, string workFolder, string outputFolder, string stages, Action<TinyTrainingEvent> report,
+        CancellationToken cancel = default)
+    {
+        Directory.CreateDirectory(workFolder);
+        Directory.CreateDirectory(outputFolder);
+        var wanted = stages.ToLowerInvariant() switch
+        {
+            "all" => new[] { "vae", "base", "refiner" },
+            "vae" or "base" or "refiner" => new[] { stages.ToLowerInvariant() },
+            _ => throw new ArgumentException($"unknown training stage '{stages}'; valid: all, vae, base, refiner"),
+        };
+        var vaePath = Path.Combine(workFolder, VaeFile);
+        if (wanted.Contains("vae")) TrainVae(plan, vaePath, report, cancel);
+        if (wanted.Contains("base")) TrainDiffusion(plan, SdxlModelConfig.TinyBase, vaePath, Path.Combine(outputFolder, BaseFile), workFolder, refiner: false, report, cancel);
+        if (wanted.Contains("refiner")) TrainDiffusion(plan, SdxlModelConfig.TinyRefiner, vaePath, Path.Combine(outputFolder, RefinerFile), workFolder, refiner: true, report, cancel);
+    }
+
+    static void TrainVae(TinyTrainingPlan plan, string vaePath, Action<TinyTrainingEvent> report, CancellationToken cancel)
+    {
+        if (File.Exists(vaePath)) { report(new("vae", Message: $"{vaePath} exists: skipped")); return; }
+        manual_seed(plan.Seed);
+        using var vae = new AutoencoderKL(SdxlModelConfig.TinyBase.Vae);
+        var data = new ShapeWorldData(plan.World(0, plan.VaeBatch, WorldBuckets.MultiAspect));
+        var settings = new VaeTrainingSettings
+        {
+            Steps = plan.VaeSteps, LearningRate = plan.VaeLearningRate, WarmupSteps = Math.Min(50, plan.VaeSteps / 4 + 1),
+            Decay = LearningRateDecay.Cosine, Seed = plan.Seed,
+        };
+        using var trainer = new VaeTrainer(vae, data, settings);
+        trainer.Train(new TrainingCallbacks(OnStep: p => report(new("vae", p))), cancel: cancel);
+        double scale = VaeTrainer.MeasureScaleFactor(vae, new ShapeWorldData(plan.World(7, 32, WorldBuckets.MultiAspect)), batches: 4, seed: plan.Seed);
+        report(new("vae", Message: $"latent scale factor 1/std = {scale:F4}"));
+        var tensors = vae.state_dict().Select(kv => new KeyValuePair<string, Tensor>(kv.Key, kv.Value)).ToList();
+        SafeTensorsWriter.Write(vaePath, tensors, new Dictionary<string, string> { ["scale_factor"] = scale.ToString("R", System.Globalization.CultureInfo.InvariantCulture) });
+    }
+
+    static void TrainDiffusion(TinyTrainingPlan plan, SdxlModelConfig config, string vaePath, string outPath, string workFolder, bool refiner,
+        Action<TinyTrainingEvent> report, CancellationToken cancel)
+    {
+        string name = refiner ? "refiner" : "base";
+        if (File.Exists(outPath)) { report(new(name, Message: $"{outPath} exists: skipped")); return; }
+        if (!File.Exists(vaePath)) throw new InvalidOperationException($"the {name} stage needs the trained VAE at {vaePath}; run the 'vae' stage first");
+        double scale;
+        using (var vaeFile = SafeTensorsFile.Open(vaePath))
+            scale = double.Parse(vaeFile.Metadata["scale_factor"], System.Globalization.CultureInfo.InvariantCulture);
+        config = config with { Vae = config.Vae with { ScaleFactor = scale } };
+        manual_seed(plan.Seed + (refiner ? 2 : 1));
+        using var model = SdxlModel.Create(config);
+        using (var vaeFile = SafeTensorsFile.Open(vaePath)) StateDictLoader.Load(model.FirstStage, vaeFile);
+
+        var stages = refiner
+            ? new[] { new DiffusionStage("refiner", plan.RefinerSteps, WorldBuckets.MultiAspect) }
+            : plan.EffectiveBaseStages;
+        for (int i = 0; i < stages.Count; i++)
+        {
+            var stage = stages[i];
+            var world = plan.World(100 * (i + 1) + (refiner ? 1000 : 0), refiner ? plan.RefinerBatch : plan.BaseBatch, stage.Buckets);
+            if (refiner) world = world.HighQuality();
+            var settings = new DiffusionTrainingSettings
+            {
+                Steps = stage.Steps, LearningRate = stage.LearningRate, WarmupSteps = stage.WarmupSteps, Decay = LearningRateDecay.Cosine,
+                EmaDecay = plan.EmaDecay, Seed = plan.Seed + 10 * (i + 1), MaxIdx = refiner ? plan.RefinerMaxIdx : null,
+            };
+            using var trainer = new DiffusionTrainer(model, new ShapeWorldData(world), settings);
+            string label = $"{name}: {stage.Name}";
+            trainer.Train(new TrainingCallbacks(OnStep: p => report(new(label, p)),
+                SampleEvery: Math.Max(1, stage.Steps / 2), OnSample: step => WriteSamples(model, Path.Combine(workFolder, $"samples-{name}-{i}-{step}.png"))),
+                cancel: cancel);
+            // The EMA weights become the model for the next stage (and the shipped weights at the end).
+            trainer.Ema?.CopyTo();
+            report(new(label, Message: $"finished {stage.Steps} steps"));
+        }
+        model.Save(outPath, ScalarType.Float16, new Dictionary<string, string> { ["pipeline.trained_by"] = "TinyTraining", ["pipeline.plan"] = plan.ToString() });
+        report(new(name, Message: $"wrote {outPath} ({new FileInfo(outPath).Length / 1e6:F1} MB)"));
+    }
+
+    /// <summary>A labelled grid of 8 evaluation prompts (64×64, 20 steps, CFG 2) from the current weights.</summary>
+    public static void WriteSamples(SdxlModel model, string path)
+    {
+        var labels = EvaluationPrompts.Take(8);
+        var rows = labels.Select(l => new SampleRequest(l.Caption, new(64, 64), default, new(64, 64))).ToList();
+        var registry = Components.ComponentRegistry.BuiltIns;
+        using var images = BatchGeneration.Images(model, registry, rows, new GenerationSettings("", Steps: 20, CfgScale: 2.0, Seed: 1));
+        var cells = Enumerable.Range(0, labels.Count).Select(i => images[i]).ToList();
+        using var grid = ImageGrid.Compose(cells, 8);
+        foreach (var c in cells) c.Dispose();
+        PngImage.WriteAtomically(path, PngImage.Encode(grid));
+    }
+}

@@ -1,0 +1,37 @@
+using Pipeline.Conditioning;
+using Pipeline.Training.World;
+
+namespace Pipeline.Training.TinyDefault;
+
+/// <summary>One diffusion stage: how many steps on which buckets (the SDXL paper's stages, in miniature).</summary>
+public sealed record DiffusionStage(string Name, long Steps, IReadOnlyList<ImageSize> Buckets, double LearningRate = 1e-3, long WarmupSteps = 100);
+
+/// <summary>
+/// How the embedded default is trained: the VAE first, then the base in stages (low resolution → 64×64 → multi-aspect),
+/// then the refiner on the first 200 noise scales with high-quality (large-original) data. Deterministic given the seed.
+/// </summary>
+public sealed record TinyTrainingPlan(
+    long Seed = 20251126,
+    long VaeSteps = 900, int VaeBatch = 32, double VaeLearningRate = 2e-3,
+    int BaseBatch = 64, IReadOnlyList<DiffusionStage>? BaseStages = null,
+    int RefinerBatch = 64, long RefinerSteps = 700, int RefinerMaxIdx = 200,
+    double EmaDecay = 0.999, double CropProbability = 0.5)
+{
+    public IReadOnlyList<DiffusionStage> EffectiveBaseStages => BaseStages ?? new[]
+    {
+        new DiffusionStage("low-res 32x32", 500, WorldBuckets.Single(32, 32)),
+        new DiffusionStage("64x64", 3000, WorldBuckets.Single(64, 64)),
+        new DiffusionStage("multi-aspect", 800, WorldBuckets.MultiAspect, LearningRate: 5e-4, WarmupSteps: 20),
+    };
+
+    /// <summary>The same plan with every step count multiplied by <paramref name="factor"/> (e.g. quick trials).</summary>
+    public TinyTrainingPlan Scaled(double factor) => this with
+    {
+        VaeSteps = Math.Max(1, (long)(VaeSteps * factor)),
+        RefinerSteps = Math.Max(1, (long)(RefinerSteps * factor)),
+        BaseStages = EffectiveBaseStages.Select(s => s with { Steps = Math.Max(1, (long)(s.Steps * factor)), WarmupSteps = Math.Min(s.WarmupSteps, Math.Max(1, (long)(s.Steps * factor) / 4)) }).ToList(),
+    };
+
+    public ShapeWorldSettings World(long seedOffset, int batch, IReadOnlyList<ImageSize> buckets) =>
+        ShapeWorldSettings.Base(Seed + seedOffset, batch) with { Buckets = buckets, CropProbability = CropProbability };
+}
