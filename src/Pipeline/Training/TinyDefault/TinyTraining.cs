@@ -37,19 +37,40 @@ public static class TinyTraining
         if (wanted.Contains("refiner")) TrainDiffusion(plan, SdxlModelConfig.TinyRefiner, vaePath, Path.Combine(outputFolder, RefinerFile), workFolder, refiner: true, report, cancel);
     }
 
+    /// <summary>
+    /// The VAE in two phases: L1 + KL at a high learning rate, then L1 + L2 + KL at a lower one (the L2 term sharpens
+    /// colours). Phase 1's weights are kept in the work folder, so a rerun resumes at phase 2.
+    /// </summary>
     static void TrainVae(TinyTrainingPlan plan, string vaePath, Action<TinyTrainingEvent> report, CancellationToken cancel)
     {
         if (File.Exists(vaePath)) { report(new("vae", Message: $"{vaePath} exists: skipped")); return; }
+        var phase1 = Path.Combine(Path.GetDirectoryName(vaePath)!, "vae-phase1.safetensors");
         manual_seed(plan.Seed);
         using var vae = new AutoencoderKL(SdxlModelConfig.TinyBase.Vae);
-        var data = new ShapeWorldData(plan.World(0, plan.VaeBatch, WorldBuckets.MultiAspect));
-        var settings = new VaeTrainingSettings
+        if (File.Exists(phase1))
         {
-            Steps = plan.VaeSteps, LearningRate = plan.VaeLearningRate, WarmupSteps = Math.Min(50, plan.VaeSteps / 4 + 1),
-            Decay = LearningRateDecay.Cosine, Seed = plan.Seed,
+            using var f = SafeTensorsFile.Open(phase1);
+            StateDictLoader.Load(vae, f);
+            report(new("vae", Message: $"phase 1 loaded from {phase1}"));
+        }
+        else
+        {
+            var settings = new VaeTrainingSettings
+            {
+                Steps = plan.VaeSteps, LearningRate = plan.VaeLearningRate, WarmupSteps = Math.Min(50, plan.VaeSteps / 4 + 1),
+                Decay = LearningRateDecay.Cosine, Seed = plan.Seed,
+            };
+            using (var trainer = new VaeTrainer(vae, new ShapeWorldData(plan.World(0, plan.VaeBatch, WorldBuckets.MultiAspect)), settings))
+                trainer.Train(new TrainingCallbacks(OnStep: p => report(new("vae phase 1", p))), cancel: cancel);
+            SafeTensorsWriter.Write(phase1, vae.state_dict().Select(kv => new KeyValuePair<string, Tensor>(kv.Key, kv.Value)).ToList());
+        }
+        var refine = new VaeTrainingSettings
+        {
+            Steps = plan.VaeRefineSteps, LearningRate = plan.VaeRefineLearningRate, WarmupSteps = Math.Min(50, plan.VaeRefineSteps / 4 + 1),
+            Decay = LearningRateDecay.Cosine, Seed = plan.Seed + 1, L2Weight = plan.VaeRefineL2Weight,
         };
-        using var trainer = new VaeTrainer(vae, data, settings);
-        trainer.Train(new TrainingCallbacks(OnStep: p => report(new("vae", p))), cancel: cancel);
+        using (var trainer = new VaeTrainer(vae, new ShapeWorldData(plan.World(1, plan.VaeBatch, WorldBuckets.MultiAspect)), refine))
+            trainer.Train(new TrainingCallbacks(OnStep: p => report(new("vae phase 2", p))), cancel: cancel);
         double scale = VaeTrainer.MeasureScaleFactor(vae, new ShapeWorldData(plan.World(7, 32, WorldBuckets.MultiAspect)), batches: 4, seed: plan.Seed);
         report(new("vae", Message: $"latent scale factor 1/std = {scale:F4}"));
         var tensors = vae.state_dict().Select(kv => new KeyValuePair<string, Tensor>(kv.Key, kv.Value)).ToList();

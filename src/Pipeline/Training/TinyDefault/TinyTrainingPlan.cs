@@ -13,6 +13,7 @@ public sealed record DiffusionStage(string Name, long Steps, IReadOnlyList<Image
 public sealed record TinyTrainingPlan(
     long Seed = 20251126,
     long VaeSteps = 900, int VaeBatch = 32, double VaeLearningRate = 2e-3,
+    long VaeRefineSteps = 1500, double VaeRefineLearningRate = 1e-3, double VaeRefineL2Weight = 1.0,
     int BaseBatch = 64, IReadOnlyList<DiffusionStage>? BaseStages = null,
     int RefinerBatch = 64, long RefinerSteps = 700, int RefinerMaxIdx = 200,
     double EmaDecay = 0.999, double CropProbability = 0.5)
@@ -28,6 +29,7 @@ public sealed record TinyTrainingPlan(
     public TinyTrainingPlan Scaled(double factor) => this with
     {
         VaeSteps = Math.Max(1, (long)(VaeSteps * factor)),
+        VaeRefineSteps = Math.Max(1, (long)(VaeRefineSteps * factor)),
         RefinerSteps = Math.Max(1, (long)(RefinerSteps * factor)),
         BaseStages = EffectiveBaseStages.Select(s => s with { Steps = Math.Max(1, (long)(s.Steps * factor)), WarmupSteps = Math.Min(s.WarmupSteps, Math.Max(1, (long)(s.Steps * factor) / 4)) }).ToList(),
     };
