@@ -22,6 +22,8 @@ public static class Entry
                 .WithDescription("Change an image towards a prompt (SDEdit): --strength sets how much.");
             config.AddCommand<TrainCommand>("train")
                 .WithDescription("Train the embedded default (tiny SDXL on the shape world): VAE, base, refiner.");
+            config.AddCommand<EvaluateCommand>("evaluate")
+                .WithDescription("Evaluate the tiny default (prompt fidelity, multi-aspect, size and crop conditioning, refiner, CFG, samplers).");
             config.AddCommand<BenchCommand>("bench")
                 .WithDescription("Benchmarks: unet | vae | text | load | matmul (s/eval, GFLOP/s vs the machine's matmul rate, peak RSS).");
             config.AddCommand<MakeCheckpointCommand>("make-checkpoint")

@@ -31,6 +31,10 @@ public static class RecipeImports
         "Pipeline.Imaging",
         "Pipeline.Models.Bundles",
         "Pipeline.Stages",
+        "Pipeline.Training",
+        "Pipeline.Training.Evaluation",
+        "Pipeline.Training.TinyDefault",
+        "Pipeline.Training.World",
         "Pipeline.Plugins.Recipes",
         "TorchSharp",
     ];

@@ -1,0 +1,14 @@
+// sdxl run recipes/train-tiny.csx [--stage all|vae|base|refiner] [--scale 1.0] [--work .train] [--seed 20251126]
+// Trains the embedded default with the library's training API (the same plan as `sdxl train`): the VAE, then the base
+// in the SDXL paper's stages in miniature (32x32 → 64x64 → multi-aspect buckets), then the refiner on the first 200
+// noise scales with high-quality data. Finished stages are skipped on a rerun. Writes the checkpoints into the output folder.
+
+var plan = new TinyTrainingPlan(Seed: Args.Get("seed", 20251126L)).Scaled(Args.Get("scale", 1.0));
+var work = Args.Get("work", ".train");
+var lastReport = DateTime.MinValue;
+TinyTraining.Run(plan, work, Output.Folder, Args.Get("stage", "all"), e =>
+{
+    if (e.Message is not null) { Progress.Log($"{e.Stage}: {e.Message}"); return; }
+    Progress.Report($"{e.Stage} loss {e.Progress!.Loss:F4}", (int)e.Progress.Step, (int)e.Progress.TotalSteps);
+}, Cancellation);
+$"checkpoints in {Output.Folder}"

@@ -1,0 +1,73 @@
+using Pipeline.Components;
+using Pipeline.Models.Bundles;
+using Pipeline.Training.Evaluation;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Pipeline.Tests.Training;
+
+/// <summary>
+/// A reduced version of the README's evaluation on the shipped weights (fixed seeds), so CI catches a regression in any
+/// stage of the pipeline (tokenizer, conditioner, UNet, sampler, VAE, detector). Margins sit below the measured values.
+/// </summary>
+public sealed class ShippedModelTests : IClassFixture<ShippedModelTests.Models>
+{
+    public sealed class Models : IDisposable
+    {
+        public SdxlModel Base { get; } = SdxlModel.Load(EmbeddedModels.Base ?? throw new InvalidOperationException(
+            $"the embedded default is missing from {EmbeddedModels.Folder}: models/tiny-sdxl-base.safetensors must ship with the repository"));
+        public void Dispose() => Base.Dispose();
+    }
+
+    readonly Models _models;
+    readonly ITestOutputHelper _output;
+    static readonly EvaluationSettings Settings = new(SamplesPerRow: 48, BatchSize: 48);
+
+    public ShippedModelTests(ITestOutputHelper output, Models models)
+    {
+        _output = output;
+        _models = models;
+    }
+
+    EvaluationRow Row(string label, Pipeline.Conditioning.ImageSize? original = null, Pipeline.Conditioning.CropCoords crop = default, int? samples = null)
+    {
+        var (row, preview) = TinyEvaluation.Row(_models.Base, ComponentRegistry.BuiltIns, Settings, "test", label, new(64, 64), original, crop, samples: samples);
+        preview.Dispose();
+        _output.WriteLine(row.ToMarkdown());
+        return row;
+    }
+
+    [Fact]
+    public void Prompt_fidelity_on_the_shipped_weights()
+    {
+        var row = Row("fidelity");
+        Assert.True(row.Color >= ShippedThresholds.Color, $"colour {row.Color}");
+        Assert.True(row.Background >= ShippedThresholds.Background, $"background {row.Background}");
+        Assert.True(row.Shape >= ShippedThresholds.Shape, $"shape {row.Shape}");
+        Assert.True(row.All >= ShippedThresholds.All, $"all three {row.All}");
+    }
+
+    [Fact]
+    public void Sharpness_rises_with_the_original_size_condition()
+    {
+        var s = new[] { 16, 32, 64, 128 }.Select(o => Row($"original {o}", new(o, o)).Sharpness).ToArray();
+        for (int i = 1; i < s.Length; i++) Assert.True(s[i] > s[i - 1], $"sharpness not rising: {string.Join(", ", s)}");
+        Assert.True(s[3] >= 2 * s[0], $"128 only {s[3] / s[0]:F2}x sharper than 16");
+    }
+
+    [Fact]
+    public void A_large_crop_condition_cuts_more_objects_than_no_crop()
+    {
+        var none = Row("crop (0,0)", samples: ShippedThresholds.CropSamples);
+        var large = Row("crop (16,16)", crop: new(16, 16), samples: ShippedThresholds.CropSamples);
+        Assert.True(large.CutRate >= none.CutRate + ShippedThresholds.CropGain, $"cut rate {none.CutRate} → {large.CutRate}");
+    }
+}
+
+/// <summary>Gates for the shipped weights, below the values the README's evaluation measured.</summary>
+static class ShippedThresholds
+{
+    public const double Color = 0.90, Background = 0.90, Shape = 0.70, All = 0.65;
+    public const int CropSamples = 96;
+    public const double CropGain = 0.08;
+}
