@@ -34,7 +34,7 @@ public class GenerationOptions : CommandSettings
     [CommandOption("--negative <TEXT>")] [Description("Negative prompt (empty: zeroed text embeddings, as sgm)")] public string Negative { get; init; } = "";
     [CommandOption("--steps <N>")] public int? Steps { get; init; }
     [CommandOption("--cfg <SCALE>")] [Description("Classifier-free guidance scale")] public double? Cfg { get; init; }
-    [CommandOption("--sampler <NAME>")] [Description("See 'sdxl samplers'")] public string Sampler { get; init; } = "euler";
+    [CommandOption("--sampler <NAME>")] [Description("See 'sdxl samplers' (default: euler_ancestral for the embedded model, euler otherwise)")] public string? Sampler { get; init; }
     [CommandOption("--schedule <NAME>")] [Description("A discretization, see 'sdxl samplers'")] public string Schedule { get; init; } = "legacy_ddpm";
     [CommandOption("--seed <N>")] public long? Seed { get; init; }
     [CommandOption("--width <PX>")] public int? Width { get; init; }
@@ -73,14 +73,16 @@ public static class GenerationRunner
             var snapshot = PluginHost.LoadOnce();
             PluginsCommand.WarnAboutFailures(snapshot);
             var registry = snapshot.Registry;
-            _ = registry.Sampler(s.Sampler);
+            var checkpointGiven = s.Checkpoint is not null;
+            var samplerName = s.Sampler ?? (checkpointGiven ? "euler" : "euler_ancestral");
+            _ = registry.Sampler(samplerName);
             _ = registry.Discretization(s.Schedule);
 
             var checkpoint = s.Checkpoint ?? EmbeddedModels.Base ?? throw new CliException(EmbeddedModels.MissingMessage);
             bool embedded = s.Checkpoint is null;
             int defaultSize = embedded ? 64 : 1024;
             var settings = new GenerationSettings(prompt, s.Negative, s.Width ?? defaultSize, s.Height ?? defaultSize,
-                s.Steps ?? (embedded ? 25 : 30), s.Cfg ?? (embedded ? 2.0 : 5.0), s.Sampler, s.Schedule,
+                s.Steps ?? (embedded ? 25 : 30), s.Cfg ?? (embedded ? 2.0 : 5.0), samplerName, s.Schedule,
                 s.Seed ?? Random.Shared.NextInt64(0, 1L << 32), s.Batch,
                 OptionParsing.Size(s.OriginalSize, "--original-size"), OptionParsing.Crop(s.Crop), OptionParsing.Size(s.TargetSize, "--target-size"));
             settings.Validate();
@@ -94,9 +96,9 @@ public static class GenerationRunner
                 using var model = AnsiConsole.Status().Start($"loading {Path.GetFileName(checkpoint)}", _ => SdxlModel.Load(checkpoint, device: device, dtype: dtype));
                 using var refiner = s.Refiner is null ? null
                     : AnsiConsole.Status().Start($"loading {Path.GetFileName(s.Refiner)}", _ => SdxlModel.Load(s.Refiner, device: device, dtype: dtype));
-                var refine = new RefinerSettings(refinerMode, Sampler: s.Sampler, CfgScale: settings.CfgScale) is var r && s.RefinerAt is { } at
+                var refine = new RefinerSettings(refinerMode, Sampler: samplerName, CfgScale: settings.CfgScale) is var r && s.RefinerAt is { } at
                     ? refinerMode == Stages.RefinerMode.Handoff ? r with { HandoffFraction = at } : r with { Strength = at }
-                    : new RefinerSettings(refinerMode, Sampler: s.Sampler, CfgScale: settings.CfgScale);
+                    : new RefinerSettings(refinerMode, Sampler: samplerName, CfgScale: settings.CfgScale);
                 int totalSteps = stepsOverride ?? settings.Steps + (refiner is null ? 0 : refinerMode == Stages.RefinerMode.SDEdit ? refine.Steps : 0);
                 using var result = SamplingProgress.Run($"{settings.Sampler} × {settings.Steps}", totalSteps, cts.Token, options =>
                     generate(model, refiner, registry, settings, refine, options));
