@@ -26,13 +26,7 @@ public sealed class EmbeddingTable : nn.Module<Tensor, Tensor>
     public Parameter weight
     {
         get => _weight;
-        set
-        {
-            if (ReferenceEquals(value, _weight)) return;
-            _weight.Dispose();
-            _weight = (Parameter)value.DetachFromDisposeScope();
-            ConditionallyRegisterParameter(nameof(weight), _weight);
-        }
+        set => _weight = Checkpoints.ParameterSlot.Replace(_weight, value, p => ConditionallyRegisterParameter(nameof(weight), p));
     }
 
     /// <summary>ids [...] (int64) → [..., dim].</summary>

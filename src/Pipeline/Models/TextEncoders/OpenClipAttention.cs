@@ -42,14 +42,8 @@ public sealed class OpenClipAttention : nn.Module<Tensor, Tensor>
         set => _inProjBias = Swap(nameof(in_proj_bias), _inProjBias, value);
     }
 
-    Parameter Swap(string name, Parameter old, Parameter value)
-    {
-        if (ReferenceEquals(old, value)) return old;
-        old.Dispose();
-        var p = (Parameter)value.DetachFromDisposeScope();
-        ConditionallyRegisterParameter(name, p);
-        return p;
-    }
+    Parameter Swap(string name, Parameter old, Parameter value) =>
+        Checkpoints.ParameterSlot.Replace(old, value, p => ConditionallyRegisterParameter(name, p));
 
     public override Tensor forward(Tensor x)
     {

@@ -60,14 +60,8 @@ public sealed class OpenClipTextModel : nn.Module<Tensor, Tensor>
         set => _logitScale = Swap(nameof(logit_scale), _logitScale, value);
     }
 
-    Parameter Swap(string name, Parameter old, Parameter value)
-    {
-        if (ReferenceEquals(old, value)) return old;
-        old.Dispose();
-        var p = (Parameter)value.DetachFromDisposeScope();
-        ConditionallyRegisterParameter(name, p);
-        return p;
-    }
+    Parameter Swap(string name, Parameter old, Parameter value) =>
+        Checkpoints.ParameterSlot.Replace(old, value, p => ConditionallyRegisterParameter(name, p));
 
     /// <summary>tokens [B, 77] (int64, open_clip padding 0) → pooled [B, embed_dim].</summary>
     public override Tensor forward(Tensor tokens)

@@ -44,14 +44,8 @@ public sealed class GroupNorm32 : nn.Module<Tensor, Tensor>
         set => _bias = Replace(_bias, nameof(bias), value);
     }
 
-    Parameter Replace(Parameter old, string name, Parameter value)
-    {
-        if (ReferenceEquals(old, value)) return old;
-        old.Dispose();
-        var p = (Parameter)value.DetachFromDisposeScope();
-        ConditionallyRegisterParameter(name, p);
-        return p;
-    }
+    Parameter Replace(Parameter old, string name, Parameter value) =>
+        Checkpoints.ParameterSlot.Replace(old, value, p => ConditionallyRegisterParameter(name, p));
 
     public override Tensor forward(Tensor x)
     {
