@@ -33,6 +33,7 @@ public static class TorchRuntime
             torch.set_num_threads(settings.Threads);
             if (_applied is null)
             {
+                NativeSwitches.DisableNnpack();
                 try { torch.set_num_interop_threads(settings.InteropThreads); }
                 catch (Exception) { /* libtorch refuses once parallel work has started; the first value stays. */ }
             }

@@ -31,6 +31,8 @@ public sealed class CliTests : IDisposable
         var previous = AnsiConsole.Console;
         var previousOut = Console.Out;
         var previousErr = Console.Error;
+        // The command configures the process's torch threads (its default: one per core); restore the suite's.
+        var previousRuntime = Pipeline.Runtime.TorchRuntime.Applied;
         AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer), Ansi = AnsiSupport.No, Interactive = InteractionSupport.No });
         Console.SetOut(writer);
         Console.SetError(writer);
@@ -40,6 +42,7 @@ public sealed class CliTests : IDisposable
             AnsiConsole.Console = previous;
             Console.SetOut(previousOut);
             Console.SetError(previousErr);
+            if (previousRuntime is not null) Pipeline.Runtime.TorchRuntime.Configure(previousRuntime);
         }
     }
 
