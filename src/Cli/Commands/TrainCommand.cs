@@ -17,6 +17,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [CommandOption("--scale <X>")] [Description("multiply every step count (e.g. 0.05 for a quick trial)")] public double Scale { get; init; } = 1.0;
         [CommandOption("--seed <N>")] public long Seed { get; init; } = 20251126;
         [CommandOption("--threads <N>")] public int? Threads { get; init; }
+        [CommandOption("--loss-weighting <NAME>")] [Description("loss weighting of every diffusion stage (eps, edm, v, unit, …); default: eps (SDXL)")] public string? LossWeighting { get; init; }
+        [CommandOption("--sigma-sampler <NAME>")] [Description("training noise levels of the base stages (discrete, edm, …); default: the model's 1000 discrete scales")] public string? SigmaSampler { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellation) =>
@@ -24,7 +26,10 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         {
             if (!(s.Scale > 0)) throw new ArgumentException($"--scale must be positive, got {s.Scale}");
             TorchRuntime.Configure(s.Threads is { } t ? new RuntimeSettings(t) : RuntimeSettings.Default);
-            var plan = new TinyTrainingPlan(Seed: s.Seed).Scaled(s.Scale);
+            var registry = Pipeline.Plugins.Hosting.PluginHost.LoadOnce().Registry;
+            var plan = new TinyTrainingPlan(Seed: s.Seed,
+                LossWeighting: s.LossWeighting is null ? null : registry.LossWeighting(s.LossWeighting),
+                SigmaSampler: s.SigmaSampler is null ? null : registry.SigmaSampler(s.SigmaSampler)).Scaled(s.Scale);
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
             Console.CancelKeyPress += onCancel;
