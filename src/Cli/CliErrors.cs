@@ -4,20 +4,32 @@ using Spectre.Console;
 
 namespace Pipeline.Cli;
 
-/// <summary>A user-facing error with a message that says what to do.</summary>
+/// <summary>A user-facing usage error (exit code 2) with a message that says what to do.</summary>
 public sealed class CliException(string message) : Exception(message);
 
-/// <summary>Turns the library's validation errors into one clear line and exit code 2 (1 for runtime failures).</summary>
+/// <summary>
+/// Turns errors into one clear line and an exit code (<see cref="ExitCodes"/>): the user's mistakes (bad option
+/// values, unknown component names, missing files) are usage errors, 2; failures of the work itself
+/// (unreadable or mismatched checkpoints, I/O) are 1. Never a stack trace.
+/// </summary>
 public static class CliErrors
 {
     public static int Guard(Func<int> run)
     {
         try { return run(); }
         catch (Exception e) when (e is CliException or UnknownComponentException or ArgumentException or FileNotFoundException
-                                      or SafeTensorsFormatException or StateDictMismatchException)
+                                      or DirectoryNotFoundException)
         {
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
-            return 2;
+            Report(e.Message);
+            return ExitCodes.Usage;
+        }
+        catch (Exception e) when (e is SafeTensorsFormatException or StateDictMismatchException or IOException or UnauthorizedAccessException
+                                      or InvalidDataException)
+        {
+            Report(e.Message);
+            return ExitCodes.Failure;
         }
     }
+
+    public static void Report(string message) => Console.Error.WriteLine($"error: {message}");
 }

@@ -23,13 +23,20 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
     public sealed class Settings : CommandSettings
     {
         [CommandArgument(0, "<target>")] [Description("unet | vae | text | load | matmul")] public string Target { get; init; } = "";
-        [CommandOption("--config <NAME>")] [Description("sdxl-base | sdxl-refiner | tiny-base | tiny-refiner")] public string Config { get; init; } = "sdxl-base";
-        [CommandOption("--checkpoint <FILE>")] [Description("weights to use (load: the file to load)")] public string? Checkpoint { get; init; }
-        [CommandOption("--latent <N>")] [Description("latent height = width (64 = 512 px for SDXL)")] public int Latent { get; init; } = 64;
-        [CommandOption("--batch <N>")] [Description("2 = one CFG step")] public int Batch { get; init; } = 2;
-        [CommandOption("--dtype <TYPE>")] public string DType { get; init; } = "fp32";
-        [CommandOption("--threads <N>")] public int? Threads { get; init; }
-        [CommandOption("--evals <N>")] public int Evals { get; init; } = 2;
+        [CommandOption("--config <NAME>")] [Description("sdxl-base | sdxl-refiner | tiny-base | tiny-refiner")] [DefaultValue("sdxl-base")] public string Config { get; init; } = "sdxl-base";
+        [CommandOption("--checkpoint <FILE>")] [Description("Weights to use (load: the file to load; default: random weights)")] public string? Checkpoint { get; init; }
+        [CommandOption("--latent <N>")] [Description("Latent height = width (64 = 512 px for SDXL)")] [DefaultValue(64)] public int Latent { get; init; } = 64;
+        [CommandOption("--batch <N>")] [Description("UNet batch (2 = one CFG step)")] [DefaultValue(2)] public int Batch { get; init; } = 2;
+        [CommandOption("--dtype <TYPE>")] [Description("fp32 | bf16 | fp16")] [DefaultValue("fp32")] public string DType { get; init; } = "fp32";
+        [CommandOption("--threads <N>")] [Description("libtorch CPU threads (default: one less than the cores, at least 1)")] public int? Threads { get; init; }
+        [CommandOption("--evals <N>")] [Description("Timed evaluations after one warm-up")] [DefaultValue(2)] public int Evals { get; init; } = 2;
+
+        public override ValidationResult Validate() =>
+            Evals < 1 ? ValidationResult.Error($"--evals must be at least 1, got {Evals}")
+            : Threads is < 1 ? ValidationResult.Error($"--threads must be at least 1, got {Threads}")
+            : Latent is < 1 or > 512 ? ValidationResult.Error($"--latent must be in 1..512, got {Latent}")
+            : Batch is < 1 or > 64 ? ValidationResult.Error($"--batch must be in 1..64, got {Batch}")
+            : ValidationResult.Success();
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellation) =>

@@ -13,12 +13,19 @@ public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("--checkpoint <FILE>")] public string? Checkpoint { get; init; }
-        [CommandOption("--refiner <FILE>")] public string? Refiner { get; init; }
-        [CommandOption("--samples <N>")] [Description("samples per row (the README table uses 200)")] public int Samples { get; init; } = 200;
-        [CommandOption("--no-samplers")] [Description("skip the row per registered sampler")] public bool NoSamplers { get; init; }
-        [CommandOption("--out <DIR>")] public string Out { get; init; } = "evaluation";
-        [CommandOption("--threads <N>")] public int? Threads { get; init; }
+        [CommandOption("--checkpoint <FILE>")] [Description("Base model to evaluate (default: the embedded model)")] public string? Checkpoint { get; init; }
+        [CommandOption("--refiner <FILE>")] [Description("Refiner for the refiner rows (default: the embedded refiner)")] public string? Refiner { get; init; }
+        [CommandOption("--samples <N>")] [Description("Samples per row (the README table uses 200)")] [DefaultValue(200)] public int Samples { get; init; } = 200;
+        [CommandOption("--no-samplers")] [Description("Skip the row per registered sampler (default: off)")] public bool NoSamplers { get; init; }
+        [CommandOption("--out <DIR>")] [Description("Folder for evaluation.md and the grids")] [DefaultValue("evaluation")] public string Out { get; init; } = "evaluation";
+        [CommandOption("--threads <N>")] [Description("libtorch CPU threads (default: one less than the cores, at least 1; the same count gives the same numbers)")] public int? Threads { get; init; }
+
+        public override ValidationResult Validate() =>
+            Samples < 1 ? ValidationResult.Error($"--samples must be at least 1, got {Samples}")
+            : Threads is < 1 ? ValidationResult.Error($"--threads must be at least 1, got {Threads}")
+            : Checkpoint is { } c && !File.Exists(c) ? ValidationResult.Error($"--checkpoint: no such file: {c}")
+            : Refiner is { } r && !File.Exists(r) ? ValidationResult.Error($"--refiner: no such file: {r}")
+            : ValidationResult.Success();
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellation) =>
@@ -35,6 +42,6 @@ public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
             TinyEvaluation.Run(model, refiner, registry, new EvaluationSettings(SamplesPerRow: s.Samples), s.Out,
                 line => AnsiConsole.MarkupLine(Markup.Escape(line)), includeSamplers: !s.NoSamplers);
             AnsiConsole.MarkupLine($"wrote [green]{Markup.Escape(Path.Combine(s.Out, "evaluation.md"))}[/] and grids in {clock.Elapsed.TotalMinutes:F1} min");
-            return 0;
+            return ExitCodes.Ok;
         });
 }

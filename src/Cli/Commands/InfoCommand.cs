@@ -19,15 +19,15 @@ public sealed class InfoCommand : Command<InfoCommand.Settings>
     {
         if (!File.Exists(settings.Image))
         {
-            AnsiConsole.MarkupLine($"[red]error:[/] no such file: {Markup.Escape(settings.Image)}");
-            return 1;
+            CliErrors.Report($"no such file: {settings.Image}");
+            return ExitCodes.Usage;
         }
         string? text;
         try { text = PngImage.ReadParametersText(settings.Image); }
         catch (InvalidDataException e)
         {
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(settings.Image)}: {Markup.Escape(e.Message)}");
-            return 1;
+            CliErrors.Report($"{settings.Image}: {e.Message}");
+            return ExitCodes.Failure;
         }
         if (text is null)
         {

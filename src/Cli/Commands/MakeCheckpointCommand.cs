@@ -13,11 +13,11 @@ public sealed class MakeCheckpointCommand : Command<MakeCheckpointCommand.Settin
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("--config <NAME>")] [Description("sdxl-base | sdxl-refiner | tiny-base | tiny-refiner")] public string Config { get; init; } = "sdxl-base";
-        [CommandOption("--storage <TYPE>")] [Description("fp16 | bf16 | fp32 (the released files are fp16)")] public string Storage { get; init; } = "fp16";
-        [CommandOption("--out <FILE>")] public string Out { get; init; } = "random-sdxl-base.safetensors";
-        [CommandOption("--seed <N>")] public long Seed { get; init; } = 0;
-        [CommandOption("--scaling <NAME>")] [Description("what the network predicts (a registered scaling: eps, v, edm, v_edm_cnoise, …); default: the config's (eps)")] public string? Scaling { get; init; }
+        [CommandOption("--config <NAME>")] [Description("sdxl-base | sdxl-refiner | tiny-base | tiny-refiner")] [DefaultValue("sdxl-base")] public string Config { get; init; } = "sdxl-base";
+        [CommandOption("--storage <TYPE>")] [Description("fp16 | bf16 | fp32 (the released files are fp16)")] [DefaultValue("fp16")] public string Storage { get; init; } = "fp16";
+        [CommandOption("--out <FILE>")] [Description("The .safetensors file to write")] [DefaultValue("random-sdxl-base.safetensors")] public string Out { get; init; } = "random-sdxl-base.safetensors";
+        [CommandOption("--seed <N>")] [Description("Seed of the random weights")] [DefaultValue(0L)] public long Seed { get; init; } = 0;
+        [CommandOption("--scaling <NAME>")] [Description("What the network predicts: a registered scaling (eps, v, edm, v_edm_cnoise, …); default: the config's (eps)")] public string? Scaling { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellation) =>

@@ -24,21 +24,71 @@ public sealed class RunCommand : Command<RunCommand.Settings>
         [Description("Folder the recipe writes its outputs into (created on first write).")]
         [DefaultValue("outputs")]
         public string Out { get; init; } = "outputs";
+
+        [CommandOption("--threads <N>")]
+        [Description("libtorch CPU threads (default: one less than the cores, at least 1; see the README).")]
+        public int? Threads { get; init; }
+
+        [CommandOption("--device <DEVICE>")]
+        [Description("cpu | cuda | cuda:N: the device recipes see as Device (load models onto it).")]
+        [DefaultValue("cpu")]
+        public string Device { get; init; } = "cpu";
+
+        public override ValidationResult Validate() =>
+            Threads is < 1 ? ValidationResult.Error($"--threads must be at least 1, got {Threads}") : ValidationResult.Success();
+    }
+
+    /// <summary>The recipe's own arguments, split off by <see cref="SplitArguments"/> before Spectre parses the rest.</summary>
+    internal static IReadOnlyList<string>? PendingRecipeArguments { get; set; }
+
+    static readonly HashSet<string> OwnValueOptions = new(StringComparer.Ordinal) { "--out", "--threads", "--device" };
+
+    /// <summary>
+    /// Splits the words after <c>run</c>: the recipe path and this command's own options (<c>--out</c>,
+    /// <c>--threads</c>, <c>--device</c>, also as <c>--x=value</c>) stay; every other word goes to the recipe
+    /// unchanged, single-letter keys (<c>--n 6</c>) included; everything after a lone <c>--</c> is the recipe's.
+    /// </summary>
+    public static (string[] Own, string[] Recipe) SplitArguments(string[] words)
+    {
+        var own = new List<string>();
+        var recipe = new List<string>();
+        bool recipeFound = false;
+        for (int i = 0; i < words.Length; i++)
+        {
+            var w = words[i];
+            if (w == "--") { recipe.AddRange(words.Skip(i + 1)); break; }
+            var name = w.Split('=', 2)[0];
+            if (OwnValueOptions.Contains(name))
+            {
+                own.Add(w);
+                if (!w.Contains('=') && i + 1 < words.Length) own.Add(words[++i]);
+            }
+            else if (!recipeFound && !w.StartsWith('-')) { own.Insert(0, w); recipeFound = true; }
+            else recipe.Add(w);
+        }
+        return (own.ToArray(), recipe.ToArray());
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
         RecipeArgs args;
         RecipeSource source;
+        TorchSharp.torch.Device device;
         try
         {
-            args = RecipeArguments(context.Remaining);
+            args = RecipeArgs.Parse(PendingRecipeArguments ?? Array.Empty<string>());
+            device = Options.OptionParsing.Device(settings.Device);
             source = RecipeSource.FromFile(settings.Recipe);
         }
-        catch (Exception e) when (e is RecipeArgumentException or FileNotFoundException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is RecipeArgumentException or FileNotFoundException or ArgumentException)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 1;
+            CliErrors.Report(e.Message);
+            return ExitCodes.Usage;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            CliErrors.Report(e.Message);
+            return ExitCodes.Failure;
         }
 
         var snapshot = PluginHost.LoadOnce();
@@ -54,50 +104,38 @@ public sealed class RunCommand : Command<RunCommand.Settings>
         Console.CancelKeyPress += onCtrlC;
         try
         {
-            Pipeline.Runtime.TorchRuntime.EnsureConfigured();
+            if (settings.Threads is { } threads) Pipeline.Runtime.TorchRuntime.Configure(new Pipeline.Runtime.RuntimeSettings(threads));
+            else Pipeline.Runtime.TorchRuntime.EnsureConfigured();
             var progress = ConsoleRecipeProgress.ForConsole();
             var globals = new RecipeGlobals(args, snapshot.Registry, progress, new RecipeOutput(settings.Out), stop.Token,
-                new RecipeStages(snapshot.Registry, progress, stop.Token));
+                new RecipeStages(snapshot.Registry, progress, stop.Token)) { Device = device };
             var host = new RecipeHost(RecipeHostOptions.Default);
             var result = host.Run(source, globals);
             var how = result.CompiledFromCache ? "loaded from cache" : "compiled";
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{settings.Recipe}: {how} in {result.CompileTime.TotalMilliseconds:F0} ms, ran in {result.RunTime.TotalMilliseconds:F0} ms"));
             if (result.ReturnValue is { } value) Console.WriteLine(value);
-            return 0;
+            return ExitCodes.Ok;
         }
         catch (RecipeCompileException e)
         {
             Console.Error.WriteLine(e.Message);
             Console.Error.WriteLine($"{e.Recipe}: {e.Errors.Count} compile error{(e.Errors.Count == 1 ? "" : "s")}; nothing ran");
-            return 1;
+            return ExitCodes.Failure;
         }
         catch (RecipeRuntimeException e)
         {
             Console.Error.WriteLine($"error: {e.Message}");
-            return 1;
+            return ExitCodes.Failure;
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             Console.Error.WriteLine("cancelled");
-            return 130;
+            return ExitCodes.Cancelled;
         }
         finally
         {
             Console.CancelKeyPress -= onCtrlC;
         }
-    }
-
-    /// <summary>
-    /// Options this command does not declare (<c>--name x</c>, <c>-n 3</c>, <c>--fast</c>) and everything after
-    /// <c>--</c>, as recipe arguments (keys without their dashes).
-    /// </summary>
-    static RecipeArgs RecipeArguments(IRemainingArguments remaining)
-    {
-        var parsed = remaining.Parsed.SelectMany(g => g.Select(v => new KeyValuePair<string, string>(g.Key, v ?? "true")));
-        var fromOptions = RecipeArgs.From(parsed);
-        // Spectre also lists the options after "--" under Parsed; Raw is parsed to reject stray words there.
-        var fromRaw = RecipeArgs.Parse(remaining.Raw);
-        return fromRaw.Keys.Where(k => !fromOptions.Has(k)).Aggregate(fromOptions, (args, key) => args.With(key, fromRaw.Raw(key)!));
     }
 }

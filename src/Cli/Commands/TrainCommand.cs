@@ -11,14 +11,21 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("--stage <STAGE>")] [Description("all | vae | base | refiner")] public string Stage { get; init; } = "all";
-        [CommandOption("--work <DIR>")] [Description("intermediate results (a finished stage is skipped on the next run)")] public string Work { get; init; } = ".train";
-        [CommandOption("--out <DIR>")] [Description("where the base and refiner checkpoints go")] public string Out { get; init; } = "models";
-        [CommandOption("--scale <X>")] [Description("multiply every step count (e.g. 0.05 for a quick trial)")] public double Scale { get; init; } = 1.0;
-        [CommandOption("--seed <N>")] public long Seed { get; init; } = 20251126;
-        [CommandOption("--threads <N>")] public int? Threads { get; init; }
-        [CommandOption("--loss-weighting <NAME>")] [Description("loss weighting of every diffusion stage (eps, edm, v, unit, …); default: eps (SDXL)")] public string? LossWeighting { get; init; }
-        [CommandOption("--sigma-sampler <NAME>")] [Description("training noise levels of the base stages (discrete, edm, …); default: the model's 1000 discrete scales")] public string? SigmaSampler { get; init; }
+        [CommandOption("--stage <STAGE>")] [Description("all | vae | base | refiner")] [DefaultValue("all")] public string Stage { get; init; } = "all";
+        [CommandOption("--work <DIR>")] [Description("Intermediate results (a finished stage is skipped on the next run)")] [DefaultValue(".train")] public string Work { get; init; } = ".train";
+        [CommandOption("--out <DIR>")] [Description("Where the base and refiner checkpoints go")] [DefaultValue("models")] public string Out { get; init; } = "models";
+        [CommandOption("--scale <X>")] [Description("Multiply every step count (e.g. 0.05 for a quick trial)")] [DefaultValue(1.0)] public double Scale { get; init; } = 1.0;
+        [CommandOption("--seed <N>")] [Description("Seed of the whole training plan (data, initialisation, noise)")] [DefaultValue(20251126L)] public long Seed { get; init; } = 20251126;
+        [CommandOption("--threads <N>")] [Description("libtorch CPU threads (default: one less than the cores, at least 1)")] public int? Threads { get; init; }
+
+        [CommandOption("--loss-weighting <NAME>")] [Description("Loss weighting of every diffusion stage: a registered one (eps, edm, v, unit, …); default: eps (SDXL)")] public string? LossWeighting { get; init; }
+        [CommandOption("--sigma-sampler <NAME>")] [Description("Training noise levels of the base stages: a registered sigma sampler (discrete, edm, …); default: the model's 1000 discrete scales")] public string? SigmaSampler { get; init; }
+
+        public override ValidationResult Validate() =>
+            !(Scale > 0) || !double.IsFinite(Scale) ? ValidationResult.Error($"--scale must be a positive number, got {Scale}")
+            : Threads is < 1 ? ValidationResult.Error($"--threads must be at least 1, got {Threads}")
+            : Stage is not ("all" or "vae" or "base" or "refiner") ? ValidationResult.Error($"unknown --stage '{Stage}'; valid: all, vae, base, refiner")
+            : ValidationResult.Success();
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellation) =>
@@ -57,12 +64,12 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                         }, cts.Token);
                     });
                 AnsiConsole.MarkupLine($"training finished in {clock.Elapsed.TotalMinutes:F1} min");
-                return 0;
+                return ExitCodes.Ok;
             }
             catch (OperationCanceledException)
             {
                 AnsiConsole.MarkupLine("[yellow]cancelled[/]: finished stages are kept in the work folder; rerun to continue");
-                return 130;
+                return ExitCodes.Cancelled;
             }
             finally { Console.CancelKeyPress -= onCancel; }
         });

@@ -18,39 +18,84 @@ public sealed class TxtToImgCommand : Command<TxtToImgCommand.Settings>
 {
     public class Settings : GenerationOptions
     {
-        [CommandArgument(0, "<prompt>")] public string Prompt { get; init; } = "";
+        [CommandArgument(0, "<prompt>")] [Description("What to draw (the embedded model knows 'a <colour> <circle|square|triangle> on a <colour> background')")] public string Prompt { get; init; } = "";
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellation) =>
-        GenerationRunner.Run(s, s.Prompt, cancellation, (model, refiner, registry, settings, refine, options) =>
+        GenerationRunner.Run("txt2img", s, s.Prompt, cancellation, (model, refiner, registry, settings, refine, options) =>
             refiner is null
                 ? TextToImage.Run(model, registry, settings, options)
                 : TextToImage.RunWithRefiner(model, refiner, registry, settings, refine, options));
 }
 
-/// <summary>Options shared by the image commands.</summary>
+/// <summary>Options shared by the image commands. Everything that can be checked without a model is checked in <see cref="Validate"/>.</summary>
 public class GenerationOptions : CommandSettings
 {
-    [CommandOption("--negative <TEXT>")] [Description("Negative prompt (empty: zeroed text embeddings, as sgm)")] public string Negative { get; init; } = "";
-    [CommandOption("--steps <N>")] public int? Steps { get; init; }
-    [CommandOption("--cfg <SCALE>")] [Description("Classifier-free guidance scale")] public double? Cfg { get; init; }
+    [CommandOption("--negative <TEXT>")] [Description("Negative prompt (empty: zeroed text embeddings, as sgm)")] [DefaultValue("")] public string Negative { get; init; } = "";
+    [CommandOption("--steps <N>")] [Description("Sampling steps, 1..1000 (default: 25 for the embedded model, 30 for a checkpoint)")] public int? Steps { get; init; }
+    [CommandOption("--cfg <SCALE>")] [Description("Classifier-free guidance scale, >= 0 (default: 2 for the embedded model, 5 for a checkpoint)")] public double? Cfg { get; init; }
     [CommandOption("--sampler <NAME>")] [Description("See 'sdxl samplers' (default: euler_ancestral for the embedded model, euler otherwise)")] public string? Sampler { get; init; }
-    [CommandOption("--schedule <NAME>")] [Description("A discretization, see 'sdxl samplers'")] public string Schedule { get; init; } = "legacy_ddpm";
-    [CommandOption("--seed <N>")] public long? Seed { get; init; }
-    [CommandOption("--width <PX>")] public int? Width { get; init; }
-    [CommandOption("--height <PX>")] public int? Height { get; init; }
-    [CommandOption("--batch <N>")] public int Batch { get; init; } = 1;
-    [CommandOption("--original-size <WxH>")] public string? OriginalSize { get; init; }
-    [CommandOption("--crop <TOP,LEFT>")] public string? Crop { get; init; }
-    [CommandOption("--target-size <WxH>")] public string? TargetSize { get; init; }
+    [CommandOption("--schedule <NAME>")] [Description("A discretization, see 'sdxl samplers'")] [DefaultValue("legacy_ddpm")] public string Schedule { get; init; } = "legacy_ddpm";
+    [CommandOption("--seed <N>")] [Description("Noise seed, 0..2^63-1; -1 or none draws a random seed (printed and stored in the PNG)")] [DefaultValue(-1L)] public long? Seed { get; init; }
+    [CommandOption("--width <PX>")] [Description("Image width, a multiple of 8 (default: the model's size: 64 embedded, 1024 SDXL)")] public int? Width { get; init; }
+    [CommandOption("--height <PX>")] [Description("Image height, a multiple of 8 (default: the model's size: 64 embedded, 1024 SDXL)")] public int? Height { get; init; }
+    [CommandOption("--batch <N>")] [Description("Images per run, 1..64 (one seed; image i is row i of its noise)")] [DefaultValue(1)] public int Batch { get; init; } = 1;
+    [CommandOption("--original-size <WxH>")] [Description("SDXL micro-conditioning: the original image size (default: the image size)")] public string? OriginalSize { get; init; }
+    [CommandOption("--crop <TOP,LEFT>")] [Description("SDXL micro-conditioning: crop coordinates top,left")] [DefaultValue("0,0")] public string? Crop { get; init; }
+    [CommandOption("--target-size <WxH>")] [Description("SDXL micro-conditioning: the target size (default: the image size)")] public string? TargetSize { get; init; }
     [CommandOption("--checkpoint <FILE>")] [Description("SDXL base single-file .safetensors (default: the embedded model)")] public string? Checkpoint { get; init; }
-    [CommandOption("--refiner <FILE>")] public string? Refiner { get; init; }
-    [CommandOption("--refiner-mode <MODE>")] [Description("handoff | sdedit")] public string RefinerMode { get; init; } = "handoff";
-    [CommandOption("--refiner-at <X>")] [Description("handoff: fraction of base steps (0.8); sdedit: strength (0.3)")] public double? RefinerAt { get; init; }
-    [CommandOption("--dtype <TYPE>")] [Description("fp32 | bf16 | fp16 (UNet and text encoders; the VAE stays fp32)")] public string DType { get; init; } = "fp32";
-    [CommandOption("--device <DEVICE>")] [Description("cpu | cuda | cuda:N")] public string Device { get; init; } = "cpu";
-    [CommandOption("--threads <N>")] public int? Threads { get; init; }
-    [CommandOption("--out <PATH>")] [Description("Output PNG (a batch adds -0, -1, …)")] public string Out { get; init; } = "out.png";
+    [CommandOption("--refiner <FILE>")] [Description("SDXL refiner single-file .safetensors (default: none)")] public string? Refiner { get; init; }
+    [CommandOption("--refiner-mode <MODE>")] [Description("handoff | sdedit (needs --refiner)")] [DefaultValue("handoff")] public string RefinerMode { get; init; } = "handoff";
+    [CommandOption("--refiner-at <X>")] [Description("handoff: fraction of base steps (default 0.8); sdedit: strength (default 0.3); needs --refiner")] public double? RefinerAt { get; init; }
+    [CommandOption("--dtype <TYPE>")] [Description("fp32 | bf16 | fp16 (UNet and text encoders; the VAE stays fp32)")] [DefaultValue("fp32")] public string DType { get; init; } = "fp32";
+    [CommandOption("--device <DEVICE>")] [Description("cpu | cuda | cuda:N")] [DefaultValue("cpu")] public string Device { get; init; } = "cpu";
+    [CommandOption("--threads <N>")] [Description("libtorch CPU threads (default: one less than the cores, at least 1; see the README)")] public int? Threads { get; init; }
+    [CommandOption("--out <PATH>")] [Description("Output .png (a batch adds -0, -1, ...; default: outputs/<command>-<seed>.png, never replacing a file)")] public string? Out { get; init; }
+
+    /// <summary>Every check that needs no model: ranges, forms, combinations. Runs before anything is loaded.</summary>
+    public override ValidationResult Validate()
+    {
+        var problems = Problems().ToList();
+        return problems.Count == 0 ? ValidationResult.Success() : ValidationResult.Error(string.Join("; ", problems));
+    }
+
+    protected virtual IEnumerable<string> Problems()
+    {
+        if (Steps is < 1 or > 1000) yield return $"--steps must be in 1..1000, got {Steps}";
+        if (Cfg is { } cfg && (!double.IsFinite(cfg) || cfg < 0)) yield return $"--cfg must be a finite number >= 0, got {cfg}";
+        if (Seed is < -1) yield return $"--seed must be -1 (random) or in 0..2^63-1, got {Seed}";
+        if (Width is { } w && (w < 8 || w % 8 != 0)) yield return $"--width must be a positive multiple of 8, got {w}";
+        if (Height is { } h && (h < 8 || h % 8 != 0)) yield return $"--height must be a positive multiple of 8, got {h}";
+        if (Batch is < 1 or > 64) yield return $"--batch must be in 1..64, got {Batch}";
+        if (Threads is < 1) yield return $"--threads must be at least 1, got {Threads}";
+        foreach (var p in Try(() => OptionParsing.Size(OriginalSize, "--original-size"))) yield return p;
+        foreach (var p in Try(() => OptionParsing.Size(TargetSize, "--target-size"))) yield return p;
+        foreach (var p in Try(() => OptionParsing.Crop(Crop))) yield return p;
+        foreach (var p in Try(() => OptionParsing.DType(DType))) yield return p;
+        foreach (var p in Try(() => ParseRefinerMode(RefinerMode))) yield return p;
+        if (Refiner is null && (RefinerAt is not null || !string.Equals(RefinerMode, "handoff", StringComparison.OrdinalIgnoreCase)))
+            yield return "--refiner-mode and --refiner-at need --refiner <FILE>";
+        if (RefinerAt is { } at && (!double.IsFinite(at) || at <= 0 || at > 1)) yield return $"--refiner-at must be in (0, 1], got {at}";
+        if (Out is { } o && !string.Equals(Path.GetExtension(o), ".png", StringComparison.OrdinalIgnoreCase))
+            yield return $"--out '{o}': images are written as PNG; give a .png name";
+        if (Checkpoint is { } c && !File.Exists(c)) yield return $"--checkpoint: no such file: {c}";
+        if (Refiner is { } r && !File.Exists(r)) yield return $"--refiner: no such file: {r}";
+    }
+
+    internal static Stages.RefinerMode ParseRefinerMode(string mode) => mode.ToLowerInvariant() switch
+    {
+        "handoff" => Stages.RefinerMode.Handoff,
+        "sdedit" => Stages.RefinerMode.SDEdit,
+        _ => throw new ArgumentException($"unknown --refiner-mode '{mode}'; valid: handoff, sdedit"),
+    };
+
+    static IEnumerable<string> Try(Action parse)
+    {
+        string? problem = null;
+        try { parse(); }
+        catch (ArgumentException e) { problem = e.Message; }
+        if (problem is not null) yield return problem;
+    }
 }
 
 /// <summary>Loads models, runs a generation under a progress bar with Ctrl+C, writes PNGs with their parameters.</summary>
@@ -59,33 +104,37 @@ public static class GenerationRunner
     public delegate GenerationResult Generate(SdxlModel model, SdxlModel? refiner, ComponentRegistry registry, GenerationSettings settings,
         RefinerSettings refine, Pipeline.Diffusion.Sampling.SamplingOptions options);
 
-    public static int Run(GenerationOptions s, string prompt, CancellationToken cancellation, Generate generate, int? stepsOverride = null) =>
+    public static int Run(string command, GenerationOptions s, string prompt, CancellationToken cancellation, Generate generate,
+        (int Width, int Height)? size = null, int? stepsOverride = null) =>
         CliErrors.Guard(() =>
         {
+            // Everything here is cheap (option forms, registry names, the checkpoint's header); models load only after.
             var dtype = OptionParsing.DType(s.DType);
             var device = OptionParsing.Device(s.Device);
-            var refinerMode = s.RefinerMode.ToLowerInvariant() switch
-            {
-                "handoff" => Stages.RefinerMode.Handoff,
-                "sdedit" => Stages.RefinerMode.SDEdit,
-                _ => throw new ArgumentException($"unknown --refiner-mode '{s.RefinerMode}'; valid: handoff, sdedit"),
-            };
+            var refinerMode = GenerationOptions.ParseRefinerMode(s.RefinerMode);
+            var checkpoint = s.Checkpoint ?? EmbeddedModels.Base ?? throw new CliException(EmbeddedModels.MissingMessage);
+            var config = SdxlModel.ReadConfig(checkpoint);
+            if (config.Kind != SdxlModelKind.Base) throw new CliException($"{checkpoint} is an SDXL refiner; give it as --refiner and a base model as --checkpoint");
+            if (s.Refiner is not null && SdxlModel.ReadConfig(s.Refiner).Kind != SdxlModelKind.Refiner)
+                throw new CliException($"--refiner {s.Refiner} is not an SDXL refiner model");
+            var defaults = ModelDefaults.For(config);
             var snapshot = PluginHost.LoadOnce();
             PluginsCommand.WarnAboutFailures(snapshot);
             var registry = snapshot.Registry;
-            var checkpointGiven = s.Checkpoint is not null;
-            var samplerName = s.Sampler ?? (checkpointGiven ? "euler" : "euler_ancestral");
+            var samplerName = s.Sampler ?? defaults.Sampler;
             _ = registry.Sampler(samplerName);
             _ = registry.Discretization(s.Schedule);
-
-            var checkpoint = s.Checkpoint ?? EmbeddedModels.Base ?? throw new CliException(EmbeddedModels.MissingMessage);
-            bool embedded = s.Checkpoint is null;
-            int defaultSize = embedded ? 64 : 1024;
-            var settings = new GenerationSettings(prompt, s.Negative, s.Width ?? defaultSize, s.Height ?? defaultSize,
-                s.Steps ?? (embedded ? 25 : 30), s.Cfg ?? (embedded ? 2.0 : 5.0), samplerName, s.Schedule,
-                s.Seed ?? Random.Shared.NextInt64(0, 1L << 32), s.Batch,
+            var (width, height) = size ?? (s.Width ?? defaults.Size, s.Height ?? defaults.Size);
+            var sizeProblems = defaults.SizeProblems(width, height, config.Name).ToList();
+            if (sizeProblems.Count > 0) throw new CliException(string.Join("; ", sizeProblems));
+            long seed = s.Seed is null or -1 ? Random.Shared.NextInt64(0, 1L << 32) : s.Seed.Value;
+            var settings = new GenerationSettings(prompt, s.Negative, width, height,
+                s.Steps ?? defaults.Steps, s.Cfg ?? defaults.Cfg, samplerName, s.Schedule, seed, s.Batch,
                 OptionParsing.Size(s.OriginalSize, "--original-size"), OptionParsing.Crop(s.Crop), OptionParsing.Size(s.TargetSize, "--target-size"));
-            settings.Validate();
+            settings.Validate(config.Vae.DownscaleFactor);
+            var outPath = s.Out ?? OutputPaths.Default(command, seed);
+            var outDirectory = Path.GetDirectoryName(Path.GetFullPath(outPath))!;
+            if (File.Exists(outDirectory)) throw new CliException($"--out {outPath}: {outDirectory} is a file, not a folder");
 
             TorchRuntime.Configure(s.Threads is { } t ? new RuntimeSettings(t) : RuntimeSettings.Default);
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
@@ -106,17 +155,18 @@ public static class GenerationRunner
                     AnsiConsole.MarkupLine($"[yellow]warning:[/] the prompt is longer than 75 tokens; {result.PromptTokensDropped} tokens were dropped");
                 for (int i = 0; i < settings.BatchSize; i++)
                 {
-                    var path = settings.BatchSize == 1 ? s.Out : Path.ChangeExtension(s.Out, null) + $"-{i}" + Path.GetExtension(s.Out);
+                    var path = settings.BatchSize == 1 ? outPath : Path.ChangeExtension(outPath, null) + $"-{i}" + Path.GetExtension(outPath);
+                    Directory.CreateDirectory(outDirectory);
                     using var image = result.Images[i];
                     PngImage.WriteAtomically(path, PngImage.Encode(image, result.Parameters[i]));
                     AnsiConsole.MarkupLine($"wrote [green]{Markup.Escape(path)}[/] (seed {settings.Seed})");
                 }
-                return 0;
+                return ExitCodes.Ok;
             }
             catch (OperationCanceledException)
             {
                 AnsiConsole.MarkupLine("[yellow]cancelled[/]: stopped between steps; no image written");
-                return 130;
+                return ExitCodes.Cancelled;
             }
             finally { Console.CancelKeyPress -= onCancel; }
         });

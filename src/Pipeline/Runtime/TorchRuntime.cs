@@ -33,6 +33,7 @@ public static class TorchRuntime
             torch.set_num_threads(settings.Threads);
             if (_applied is null)
             {
+                NativeSwitches.DisableNnpack();
                 try { torch.set_num_interop_threads(settings.InteropThreads); }
                 catch (Exception) { /* libtorch refuses once parallel work has started; the first value stays. */ }
             }
@@ -60,8 +61,15 @@ public static class TorchRuntime
 /// <summary>Thread settings for libtorch. <c>PASSIVE</c> makes idle OpenMP workers sleep instead of spinning.</summary>
 public sealed record RuntimeSettings(int Threads, int InteropThreads = 1, string OmpWaitPolicy = "PASSIVE")
 {
-    /// <summary>One thread per core, passive waiting.</summary>
-    public static RuntimeSettings Default => new(Math.Max(1, Environment.ProcessorCount));
+    /// <summary>
+    /// One thread less than the cores (at least one), passive waiting. libtorch's threads synchronise at every
+    /// operation: when another process takes one of the cores, a thread per core waits on the busy one (measured on
+    /// 2 cores: all cores 10x slower than one thread under such load), while leaving a core free costs at most
+    /// 1/cores of the idle-machine speed. <c>--threads</c> overrides it.
+    /// </summary>
+    public static RuntimeSettings Default => new(DefaultThreads(Environment.ProcessorCount));
+
+    public static int DefaultThreads(int cores) => Math.Max(1, cores - 1);
 
     /// <summary>One thread: for tests and for runs that share the machine.</summary>
     public static RuntimeSettings SingleThreaded => new(1);

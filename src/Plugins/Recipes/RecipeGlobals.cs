@@ -37,4 +37,7 @@ public sealed record RecipeGlobals
 
     /// <summary>The output folder.</summary>
     public RecipeOutput Output { get; }
+
+    /// <summary>The device the run was started for (<c>sdxl run --device</c>; the CPU by default): load models onto it.</summary>
+    public TorchSharp.torch.Device Device { get; init; } = TorchSharp.torch.CPU;
 }

@@ -11,7 +11,7 @@ namespace Pipeline.Tests.Conditioning;
 /// <summary>The SDXL conditioners built on meta: released checkpoint keys under <c>conditioner.</c>, and SDXL's widths.</summary>
 public class ConditionerManifestTests(ITestOutputHelper output)
 {
-    static string Manifests => RepositoryPaths.FromEnvironment("PIPELINE_MANIFESTS", "../shared/reference/manifests");
+    static string Manifests => RepositoryPaths.FromEnvironment("PIPELINE_MANIFESTS", "tests/reference/manifests");
 
     static IEnumerable<string> Manifest(string file) =>
         File.ReadAllLines(Path.Combine(Manifests, file)).Where(l => l.Length > 0);

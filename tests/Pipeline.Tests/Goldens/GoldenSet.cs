@@ -6,7 +6,7 @@ namespace Pipeline.Tests.Goldens;
 
 /// <summary>
 /// A folder of goldens produced by the original code (layout: index.json + NAME.json + NAME.safetensors).
-/// The sgm set comes from <c>PIPELINE_GOLDENS</c> (default ../shared/reference/goldens), so another set with
+/// The sgm set comes from <c>PIPELINE_GOLDENS</c> (default tests/reference/goldens), so another set with
 /// the same layout runs unchanged.
 /// </summary>
 public sealed class GoldenSet
@@ -23,10 +23,10 @@ public sealed class GoldenSet
         Cases = doc.RootElement.GetProperty("cases").EnumerateObject().Select(p => p.Name).ToList();
     }
 
-    public static GoldenSet Sgm { get; } = new(RepositoryPaths.FromEnvironment("PIPELINE_GOLDENS", "../shared/reference/goldens"));
+    public static GoldenSet Sgm { get; } = new(RepositoryPaths.FromEnvironment("PIPELINE_GOLDENS", "tests/reference/goldens"));
 
     static readonly Lazy<GoldenSet> KDiffusionLazy = new(() =>
-        new GoldenSet(RepositoryPaths.FromEnvironment("PIPELINE_KDIFFUSION_GOLDENS", "../shared/reference/goldens-kdiffusion")));
+        new GoldenSet(RepositoryPaths.FromEnvironment("PIPELINE_KDIFFUSION_GOLDENS", "tests/reference/goldens-kdiffusion")));
     public static GoldenSet KDiffusion => KDiffusionLazy.Value;
 
     /// <summary>Case names starting with <paramref name="prefix"/> (xunit MemberData rows).</summary>

@@ -11,11 +11,11 @@ namespace Pipeline.Tests.Models;
 
 /// <summary>
 /// The full-size models built on the meta device hold exactly the keys, dtypes and shapes of the released
-/// checkpoints (manifests from <c>PIPELINE_MANIFESTS</c>, default ../shared/reference/manifests), without allocating.
+/// checkpoints (manifests from <c>PIPELINE_MANIFESTS</c>, default tests/reference/manifests), without allocating.
 /// </summary>
 public class ManifestTests(ITestOutputHelper output)
 {
-    static string Folder => RepositoryPaths.FromEnvironment("PIPELINE_MANIFESTS", "../shared/reference/manifests");
+    static string Folder => RepositoryPaths.FromEnvironment("PIPELINE_MANIFESTS", "tests/reference/manifests");
 
     /// <summary>RSS growth allowed while building a multi-GB model on meta (module objects only).</summary>
     const long MaxGrowthBytes = 256L << 20;

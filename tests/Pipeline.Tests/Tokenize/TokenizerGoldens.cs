@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 
 namespace Pipeline.Tests.Tokenize;
 
-/// <summary>One prompt of <c>tokenizer_goldens.json</c> (schema: shared/reference/clip/README.md).</summary>
+/// <summary>One prompt of <c>tokenizer_goldens.json</c> (schema: tests/reference/clip/README.md).</summary>
 public sealed record TokenizerGoldenCase(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("prompt")] string Prompt,
@@ -28,7 +28,7 @@ sealed record TokenizerGoldenFile(
 
 /// <summary>
 /// The tokenizer goldens, read from <c>$PIPELINE_TOKENIZER_GOLDENS</c> or, by default,
-/// <c>../shared/reference/clip/tokenizer_goldens.json</c> beside the repository root (the folder holding Pipeline.sln).
+/// <c>tests/reference/clip/tokenizer_goldens.json</c> in the repository.
 /// </summary>
 public static class TokenizerGoldens
 {
@@ -41,8 +41,8 @@ public static class TokenizerGoldens
             ? Path.GetFullPath(path)
             : Path.Combine(ReferenceFolder, "tokenizer_goldens.json");
 
-    /// <summary>The reference vocab.json and merges.txt: <c>$PIPELINE_CLIP_REFERENCE</c>, else shared/reference/clip beside the repository.</summary>
-    public static string ReferenceFolder => Goldens.RepositoryPaths.FromEnvironment("PIPELINE_CLIP_REFERENCE", "../shared/reference/clip");
+    /// <summary>The reference vocab.json and merges.txt: <c>$PIPELINE_CLIP_REFERENCE</c>, else tests/reference/clip in the repository.</summary>
+    public static string ReferenceFolder => Goldens.RepositoryPaths.FromEnvironment("PIPELINE_CLIP_REFERENCE", "tests/reference/clip");
 
     public static IReadOnlyList<TokenizerGoldenCase> Cases => File.Value.Cases;
 

@@ -69,10 +69,20 @@ public class TrainingComponentsTests
     {
         var writer = new StringWriter();
         var previous = AnsiConsole.Console;
+        var previousRuntime = Pipeline.Runtime.TorchRuntime.Applied;   // the command configures torch threads; restore the suite's
+        var (previousOut, previousErr) = (Console.Out, Console.Error);
         AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer), Ansi = AnsiSupport.No, Interactive = InteractionSupport.No });
+        Console.SetOut(writer);
+        Console.SetError(writer);
         int code;
         try { code = Pipeline.Cli.Entry.Run(new[] { "train", "--loss-weighting", "edn", "--work", Path.GetTempPath(), "--threads", "1" }); }
-        finally { AnsiConsole.Console = previous; }
+        finally
+        {
+            AnsiConsole.Console = previous;
+            Console.SetOut(previousOut);
+            Console.SetError(previousErr);
+            if (previousRuntime is not null) Pipeline.Runtime.TorchRuntime.Configure(previousRuntime);
+        }
         var output = string.Join(" ", writer.ToString().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
         Assert.Equal(2, code);
         Assert.Contains("unknown loss weighting 'edn'; valid: edm, eps, unit, v", output);

@@ -58,6 +58,27 @@ public sealed class SdxlModel : IDisposable
     }
 
     /// <summary>
+    /// The config a checkpoint would load with, read from its header alone (no weights are read): the config stored in
+    /// its metadata (components resolved through <paramref name="registry"/>, default the built-ins), else SDXL base or
+    /// refiner by its key layout. For checks before the heavy load.
+    /// </summary>
+    public static SdxlModelConfig ReadConfig(string path, Components.ComponentRegistry? registry = null)
+    {
+        using var file = SafeTensorsFile.Open(path);
+        return ConfigOf(file, CheckpointLayout.Detect(file), registry);
+    }
+
+    static long _loadCount;
+
+    /// <summary>How many times <see cref="Load"/> was called in this process (diagnostics: proves checks ran before any load).</summary>
+    public static long LoadCount => Interlocked.Read(ref _loadCount);
+
+    static SdxlModelConfig ConfigOf(SafeTensorsFile file, SdxlModelKind kind, Components.ComponentRegistry? registry) =>
+        file.Metadata.TryGetValue(SdxlModelConfigJson.MetadataKey, out var json)
+            ? SdxlModelConfigJson.Deserialize(json, registry)
+            : kind == SdxlModelKind.Base ? SdxlModelConfig.SdxlBase : SdxlModelConfig.SdxlRefiner;
+
+    /// <summary>
     /// Loads a single-file checkpoint in sgm's key layout (e.g. <c>sd_xl_base_1.0.safetensors</c>) unchanged. Modules
     /// are built on the meta device and each weight is read once, straight into <paramref name="dtype"/> on
     /// <paramref name="device"/>. Strict: every missing, unexpected and mis-shaped key is listed. The config stored in the
@@ -66,13 +87,12 @@ public sealed class SdxlModel : IDisposable
     public static SdxlModel Load(string path, SdxlModelConfig? config = null, Device? device = null, ScalarType dtype = ScalarType.Float32,
         Components.ComponentRegistry? registry = null)
     {
+        Interlocked.Increment(ref _loadCount);
         device ??= CPU;
         CheckDType(dtype);
         using var file = SafeTensorsFile.Open(path);
         var kind = CheckpointLayout.Detect(file);
-        config ??= file.Metadata.TryGetValue(SdxlModelConfigJson.MetadataKey, out var json)
-            ? SdxlModelConfigJson.Deserialize(json, registry)
-            : kind == SdxlModelKind.Base ? SdxlModelConfig.SdxlBase : SdxlModelConfig.SdxlRefiner;
+        config ??= ConfigOf(file, kind, registry);
         if (config.Kind != kind) throw new ArgumentException($"{path} holds an SDXL {kind.ToString().ToLowerInvariant()} model, but the config '{config.Name}' is a {config.Kind.ToString().ToLowerInvariant()}");
         var foreign = CheckpointLayout.ForeignKeys(file);
         if (foreign.Count > 0)

@@ -34,9 +34,9 @@ public sealed class BasicTransformerBlock : nn.Module<Tensor, Tensor?, Tensor>
     public override Tensor forward(Tensor x, Tensor? context)
     {
         using var scope = NewDisposeScope();
-        x = attn1.call(norm1.call(x), null) + x;
-        x = attn2.call(norm2.call(x), context) + x;
-        x = ff.call(norm3.call(x)) + x;
+        x = attn1.call(Float32Norms.LayerNorm(norm1, x), null) + x;
+        x = attn2.call(Float32Norms.LayerNorm(norm2, x), context) + x;
+        x = ff.call(Float32Norms.LayerNorm(norm3, x)) + x;
         return x.MoveToOuterDisposeScope();
     }
 }

@@ -41,7 +41,13 @@ public sealed class CrossAttention : nn.Module<Tensor, Tensor?, Tensor>
         var q = to_q.call(x).view(b, n, _heads, _headChannels).transpose(1, 2);
         var k = to_k.call(ctx).view(b, m, _heads, _headChannels).transpose(1, 2);
         var v = to_v.call(ctx).view(b, m, _heads, _headChannels).transpose(1, 2);
-        var attended = nn.functional.scaled_dot_product_attention(q, k, v);
+        // Attention itself (scores, softmax, weighted sum) runs in float32 for half/bfloat16 models: libtorch's reduced-
+        // precision attention kernels differ by CPU (measured on the golden UNet: bf16 attention 0.0204 scaled error vs
+        // float32 attention 0.0173, sgm's own bf16 autocast 0.0188; other CPUs were seen far higher). Projections stay in
+        // the model's dtype.
+        var attended = q.dtype == ScalarType.Float32
+            ? nn.functional.scaled_dot_product_attention(q, k, v)
+            : nn.functional.scaled_dot_product_attention(q.to(ScalarType.Float32), k.to(ScalarType.Float32), v.to(ScalarType.Float32)).to(q.dtype);
         var merged = attended.transpose(1, 2).reshape(b, n, _heads * _headChannels);
         return to_out.call(merged).MoveToOuterDisposeScope();
     }

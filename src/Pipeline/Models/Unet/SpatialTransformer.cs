@@ -41,7 +41,7 @@ public sealed class SpatialTransformer : nn.Module<Tensor, Tensor?, Tensor>
     {
         using var scope = NewDisposeScope();
         long b = x.shape[0], h = x.shape[2], w = x.shape[3];
-        var t = norm.call(x);
+        var t = Float32Norms.GroupNorm(norm, x, 32, 1e-6);
         if (!_useLinear) t = proj_in.call(t);
         t = t.flatten(2).transpose(1, 2);                        // [B, H·W, C]
         if (_useLinear) t = proj_in.call(t);

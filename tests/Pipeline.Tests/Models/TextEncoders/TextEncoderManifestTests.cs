@@ -12,7 +12,7 @@ namespace Pipeline.Tests.Models.TextEncoders;
 /// <summary>The full-size text encoders, built on the meta device, hold exactly the tensors of the released checkpoint.</summary>
 public class TextEncoderManifestTests(ITestOutputHelper output)
 {
-    static string Manifests => RepositoryPaths.FromEnvironment("PIPELINE_MANIFESTS", "../shared/reference/manifests");
+    static string Manifests => RepositoryPaths.FromEnvironment("PIPELINE_MANIFESTS", "tests/reference/manifests");
 
     /// <summary>"key\tdtype\tshape" lines of a manifest file, sorted by key (byte order).</summary>
     static IReadOnlyList<string> ReadManifest(string file) =>
