@@ -16,8 +16,8 @@ public sealed record DDPMSampler : ISampler
         SamplerLoop.Run(x, sigmas, options, (i, x) =>
         {
             double sigma = sigmas[i], next = sigmas[i + 1];
-            var denoised = StepMath.Denoise(denoise, x, sigma);
-            var eps = StepMath.Derivative(x, sigma, denoised);
+            var denoised = SamplingMath.Denoise(denoise, x, sigma);
+            var eps = SamplingMath.ToD(x, sigma, denoised);
             double alphaCumprod = 1 / (sigma * sigma + 1), alphaCumprodPrev = 1 / (next * next + 1);
             double alpha = alphaCumprod / alphaCumprodPrev;
             var z = x / Math.Sqrt(1 + sigma * sigma);

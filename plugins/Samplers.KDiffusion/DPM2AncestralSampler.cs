@@ -13,17 +13,17 @@ public sealed record DPM2AncestralSampler(double Eta = 1.0, double SNoise = 1.0)
 {
     public Tensor Sample(DenoiseFunction denoise, Tensor x, Sigmas sigmas, INoiseSource noise, SamplingOptions? options = null)
     {
-        StepMath.ValidateNoiseKnobs(Eta, SNoise);
+        AncestralNoise.Validate(Eta, SNoise);
         return SamplerLoop.Run(x, sigmas, options, (i, x) =>
         {
             double sigma = sigmas[i], next = sigmas[i + 1];
-            var denoised = StepMath.Denoise(denoise, x, sigma);
-            var (down, up) = StepMath.AncestralStep(sigma, next, Eta);
-            var d = StepMath.Derivative(x, sigma, denoised);
+            var denoised = SamplingMath.Denoise(denoise, x, sigma);
+            var (down, up) = SamplingMath.AncestralStep(sigma, next, Eta);
+            var d = SamplingMath.ToD(x, sigma, denoised);
             if (down == 0) return (x + d * (float)(down - sigma), denoised);
             double mid = (float)Math.Exp((Math.Log(sigma) + Math.Log(down)) / 2);
             var x2 = x + d * (float)(mid - sigma);
-            var d2 = StepMath.Derivative(x2, mid, StepMath.Denoise(denoise, x2, mid));
+            var d2 = SamplingMath.ToD(x2, mid, SamplingMath.Denoise(denoise, x2, mid));
             var stepped = x + d2 * (float)(down - sigma);
             return (stepped + noise.Next(x, sigma, next) * (SNoise * up), denoised);
         });

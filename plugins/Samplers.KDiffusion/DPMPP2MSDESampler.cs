@@ -19,19 +19,19 @@ public sealed record DPMPP2MSDESampler(double Eta = 1.0, double SNoise = 1.0, DP
 {
     public Tensor Sample(DenoiseFunction denoise, Tensor x, Sigmas sigmas, INoiseSource noise, SamplingOptions? options = null)
     {
-        StepMath.ValidateNoiseKnobs(Eta, SNoise);
+        AncestralNoise.Validate(Eta, SNoise);
         if (!Enum.IsDefined(Solver)) throw new ArgumentOutOfRangeException(nameof(Solver), $"solver must be Midpoint or Heun, got {Solver}");
         using var previous = new TensorHistory(1);
         double hLast = double.NaN;
         return SamplerLoop.Run(x, sigmas, options, (i, x) =>
         {
             double sigma = sigmas[i], next = sigmas[i + 1];
-            var denoised = StepMath.Denoise(denoise, x, sigma);
+            var denoised = SamplingMath.Denoise(denoise, x, sigma);
             Tensor result = denoised.alias();
             if (next != 0)
             {
-                double h = StepMath.NegLogSigma(next) - StepMath.NegLogSigma(sigma), etaH = Eta * h;
-                double phi1 = -StepMath.ExpM1(-h - etaH);
+                double h = SamplingMath.NegLogSigma(next) - SamplingMath.NegLogSigma(sigma), etaH = Eta * h;
+                double phi1 = -SamplingMath.ExpM1(-h - etaH);
                 result = x * (next / sigma * Math.Exp(-etaH)) + denoised * phi1;
                 if (previous.Count > 0)
                 {
@@ -40,7 +40,7 @@ public sealed record DPMPP2MSDESampler(double Eta = 1.0, double SNoise = 1.0, DP
                     result = result + (denoised - previous[1]) * coefficient;
                 }
                 if (Eta != 0)
-                    result = result + noise.Next(x, sigma, next) * (next * Math.Sqrt(-StepMath.ExpM1(-2 * etaH)) * SNoise);
+                    result = result + noise.Next(x, sigma, next) * (next * Math.Sqrt(-SamplingMath.ExpM1(-2 * etaH)) * SNoise);
                 hLast = h;
             }
             previous.Push(denoised);

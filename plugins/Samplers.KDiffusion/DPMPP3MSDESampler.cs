@@ -16,19 +16,19 @@ public sealed record DPMPP3MSDESampler(double Eta = 1.0, double SNoise = 1.0) : 
 {
     public Tensor Sample(DenoiseFunction denoise, Tensor x, Sigmas sigmas, INoiseSource noise, SamplingOptions? options = null)
     {
-        StepMath.ValidateNoiseKnobs(Eta, SNoise);
+        AncestralNoise.Validate(Eta, SNoise);
         using var history = new TensorHistory(2);
         double h1 = double.NaN, h2 = double.NaN;
         return SamplerLoop.Run(x, sigmas, options, (i, x) =>
         {
             double sigma = sigmas[i], next = sigmas[i + 1];
-            var denoised = StepMath.Denoise(denoise, x, sigma);
+            var denoised = SamplingMath.Denoise(denoise, x, sigma);
             Tensor result = denoised.alias();
             if (next != 0)
             {
-                double h = StepMath.NegLogSigma(next) - StepMath.NegLogSigma(sigma), hEta = h * (Eta + 1);
-                result = x * Math.Exp(-hEta) + denoised * -StepMath.ExpM1(-hEta);
-                double phi2 = StepMath.ExpM1(-hEta) / hEta + 1;
+                double h = SamplingMath.NegLogSigma(next) - SamplingMath.NegLogSigma(sigma), hEta = h * (Eta + 1);
+                result = x * Math.Exp(-hEta) + denoised * -SamplingMath.ExpM1(-hEta);
+                double phi2 = SamplingMath.ExpM1(-hEta) / hEta + 1;
                 if (history.Count == 2)
                 {
                     double r0 = h1 / h, r1 = h2 / h;
@@ -42,7 +42,7 @@ public sealed record DPMPP3MSDESampler(double Eta = 1.0, double SNoise = 1.0) : 
                 else if (history.Count == 1)
                     result = result + (denoised - history[1]) / (h1 / h) * phi2;
                 if (Eta != 0)
-                    result = result + noise.Next(x, sigma, next) * (next * Math.Sqrt(-StepMath.ExpM1(-2 * h * Eta)) * SNoise);
+                    result = result + noise.Next(x, sigma, next) * (next * Math.Sqrt(-SamplingMath.ExpM1(-2 * h * Eta)) * SNoise);
                 (h1, h2) = (h, h1);
             }
             history.Push(denoised);

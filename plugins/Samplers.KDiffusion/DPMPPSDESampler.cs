@@ -17,25 +17,25 @@ public sealed record DPMPPSDESampler(double Eta = 1.0, double SNoise = 1.0, doub
 {
     public Tensor Sample(DenoiseFunction denoise, Tensor x, Sigmas sigmas, INoiseSource noise, SamplingOptions? options = null)
     {
-        StepMath.ValidateNoiseKnobs(Eta, SNoise);
+        AncestralNoise.Validate(Eta, SNoise);
         if (!(R > 0 && R < 1)) throw new ArgumentOutOfRangeException(nameof(R), $"r must be in (0, 1), got {R}");
         return SamplerLoop.Run(x, sigmas, options, (i, x) =>
         {
             double sigma = sigmas[i], next = sigmas[i + 1];
-            var denoised = StepMath.Denoise(denoise, x, sigma);
-            if (next == 0) return (x + StepMath.Derivative(x, sigma, denoised) * (float)(next - sigma), denoised);
+            var denoised = SamplingMath.Denoise(denoise, x, sigma);
+            if (next == 0) return (x + SamplingMath.ToD(x, sigma, denoised) * (float)(next - sigma), denoised);
 
-            double t = StepMath.NegLogSigma(sigma), tNext = StepMath.NegLogSigma(next);
+            double t = SamplingMath.NegLogSigma(sigma), tNext = SamplingMath.NegLogSigma(next);
             double h = tNext - t, s = t + h * R, fac = 1 / (2 * R), sigmaS = (float)Math.Exp(-s);
 
-            var (down1, up1) = StepMath.AncestralStep(sigma, sigmaS, Eta);
-            var x2 = x * (down1 / sigma) - denoised * StepMath.ExpM1(t - StepMath.NegLogSigma(down1));
+            var (down1, up1) = SamplingMath.AncestralStep(sigma, sigmaS, Eta);
+            var x2 = x * (down1 / sigma) - denoised * SamplingMath.ExpM1(t - SamplingMath.NegLogSigma(down1));
             x2 = x2 + noise.Next(x, sigma, sigmaS) * (SNoise * up1);
-            var denoised2 = StepMath.Denoise(denoise, x2, sigmaS);
+            var denoised2 = SamplingMath.Denoise(denoise, x2, sigmaS);
 
-            var (down2, up2) = StepMath.AncestralStep(sigma, next, Eta);
+            var (down2, up2) = SamplingMath.AncestralStep(sigma, next, Eta);
             var combined = denoised * (1 - fac) + denoised2 * fac;
-            var stepped = x * (down2 / sigma) - combined * StepMath.ExpM1(t - StepMath.NegLogSigma(down2));
+            var stepped = x * (down2 / sigma) - combined * SamplingMath.ExpM1(t - SamplingMath.NegLogSigma(down2));
             return (stepped + noise.Next(x, sigma, next) * (SNoise * up2), denoised);
         });
     }

@@ -26,8 +26,8 @@ public sealed record IPNDMSampler(int MaxOrder = 4) : ISampler
         return SamplerLoop.Run(x, sigmas, options, (i, x) =>
         {
             double sigma = sigmas[i], next = sigmas[i + 1];
-            var denoised = StepMath.Denoise(denoise, x, sigma);
-            var d = StepMath.Derivative(x, sigma, denoised);
+            var denoised = SamplingMath.Denoise(denoise, x, sigma);
+            var d = SamplingMath.ToD(x, sigma, denoised);
             int order = Math.Min(MaxOrder, i + 1);
             Tensor result;
             if (next == 0) result = denoised.alias();

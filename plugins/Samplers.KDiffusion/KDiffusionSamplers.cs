@@ -6,7 +6,8 @@ namespace Samplers.KDiffusion;
 /// <summary>
 /// The plugin's entry point: k-diffusion's samplers beyond sgm's set under their k-diffusion/ComfyUI names, the
 /// ComfyUI-only <c>lcm</c>, <c>ddpm</c>, <c>ipndm</c> (and <c>ddim</c>, which ComfyUI defines as Euler), and the
-/// k-diffusion/ComfyUI flavours of built-in samplers whose noise use or last step differ from sgm's.
+/// k-diffusion/ComfyUI flavours of built-in samplers whose noise use or last step differ from sgm's (the built-in
+/// records with the knob that differs: <c>DrawNoiseEveryStep</c>, <c>NoiseOnLastStep</c>, <c>LastStepReturnsDenoised</c>).
 /// </summary>
 public sealed class KDiffusionSamplers : IPluginModule
 {
@@ -26,15 +27,16 @@ public sealed class KDiffusionSamplers : IPluginModule
         r.Register(ComponentKind.Sampler, "ipndm", new IPNDMSampler(), "improved PNDM, Adams-Bashforth up to order 4 (ComfyUI)");
         r.Register(ComponentKind.Sampler, "ddim", new EulerEDMSampler(), "ComfyUI's ddim: deterministic DDIM, i.e. Euler in sigma");
 
-        r.Register(ComponentKind.Sampler, "euler_kdiffusion", new EulerKDiffusionSampler(),
+        // k-diffusion's and ComfyUI's flavours of sgm's samplers: the same records with the knob that differs.
+        r.Register(ComponentKind.Sampler, "euler_kdiffusion", new EulerEDMSampler(DrawNoiseEveryStep: true),
             "euler as k-diffusion: a noise draw every step (reproduces k-diffusion seeds with churn)");
-        r.Register(ComponentKind.Sampler, "heun_kdiffusion", new HeunKDiffusionSampler(),
+        r.Register(ComponentKind.Sampler, "heun_kdiffusion", new HeunEDMSampler(DrawNoiseEveryStep: true),
             "heun as k-diffusion: a noise draw every step (reproduces k-diffusion seeds with churn)");
-        r.Register(ComponentKind.Sampler, "euler_ancestral_kdiffusion", new EulerAncestralKDiffusionSampler(),
-            "euler_ancestral as k-diffusion/ComfyUI: no draw on the last step, interval-aware noise");
-        r.Register(ComponentKind.Sampler, "dpmpp_2s_ancestral_kdiffusion", new DPMPP2SAncestralKDiffusionSampler(),
-            "dpmpp_2s_ancestral as k-diffusion/ComfyUI: no draw on the last step, interval-aware noise");
-        r.Register(ComponentKind.Sampler, "lms_comfyui", new LinearMultistepComfyUISampler(),
+        r.Register(ComponentKind.Sampler, "euler_ancestral_kdiffusion", new EulerAncestralSampler(NoiseOnLastStep: false),
+            "euler_ancestral as k-diffusion/ComfyUI: no draw on the last step");
+        r.Register(ComponentKind.Sampler, "dpmpp_2s_ancestral_kdiffusion", new DPMPP2SAncestralSampler(NoiseOnLastStep: false),
+            "dpmpp_2s_ancestral as k-diffusion/ComfyUI: no draw on the last step");
+        r.Register(ComponentKind.Sampler, "lms_comfyui", new LinearMultistepSampler(LastStepReturnsDenoised: true),
             "lms as ComfyUI: returns the denoised estimate on the last step");
     }
 }

@@ -15,7 +15,7 @@ public sealed record LCMSampler : ISampler
         SamplerLoop.Run(x, sigmas, options, (i, x) =>
         {
             double sigma = sigmas[i], next = sigmas[i + 1];
-            var denoised = StepMath.Denoise(denoise, x, sigma);
+            var denoised = SamplingMath.Denoise(denoise, x, sigma);
             return (next > 0 ? noise.Next(x, sigma, next) * next + denoised : denoised.alias(), denoised);
         });
 }

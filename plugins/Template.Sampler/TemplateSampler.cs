@@ -14,7 +14,7 @@ public sealed record TemplateSampler : ISampler
     public Tensor Sample(DenoiseFunction denoise, Tensor x, Sigmas sigmas, INoiseSource noise, SamplingOptions? options = null) =>
         SamplerLoop.Run(x, sigmas, options, (i, x) =>
         {
-            var denoised = denoise(x, SamplingMath.SigmaVector(x, sigmas[i]));
+            var denoised = SamplingMath.Denoise(denoise, x, sigmas[i]);
             return (denoised + (x - denoised) * (sigmas[i + 1] / sigmas[i]), denoised);
         });
 }

@@ -18,6 +18,9 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [CommandOption("--seed <N>")] [Description("Seed of the whole training plan (data, initialisation, noise)")] [DefaultValue(20251126L)] public long Seed { get; init; } = 20251126;
         [CommandOption("--threads <N>")] [Description("libtorch CPU threads (default: one less than the cores, at least 1)")] public int? Threads { get; init; }
 
+        [CommandOption("--loss-weighting <NAME>")] [Description("Loss weighting of every diffusion stage: a registered one (eps, edm, v, unit, …); default: eps (SDXL)")] public string? LossWeighting { get; init; }
+        [CommandOption("--sigma-sampler <NAME>")] [Description("Training noise levels of the base stages: a registered sigma sampler (discrete, edm, …); default: the model's 1000 discrete scales")] public string? SigmaSampler { get; init; }
+
         public override ValidationResult Validate() =>
             !(Scale > 0) || !double.IsFinite(Scale) ? ValidationResult.Error($"--scale must be a positive number, got {Scale}")
             : Threads is < 1 ? ValidationResult.Error($"--threads must be at least 1, got {Threads}")
@@ -30,7 +33,10 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         {
             if (!(s.Scale > 0)) throw new ArgumentException($"--scale must be positive, got {s.Scale}");
             TorchRuntime.Configure(s.Threads is { } t ? new RuntimeSettings(t) : RuntimeSettings.Default);
-            var plan = new TinyTrainingPlan(Seed: s.Seed).Scaled(s.Scale);
+            var registry = Pipeline.Plugins.Hosting.PluginHost.LoadOnce().Registry;
+            var plan = new TinyTrainingPlan(Seed: s.Seed,
+                LossWeighting: s.LossWeighting is null ? null : registry.LossWeighting(s.LossWeighting),
+                SigmaSampler: s.SigmaSampler is null ? null : registry.SigmaSampler(s.SigmaSampler)).Scaled(s.Scale);
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
             Console.CancelKeyPress += onCancel;

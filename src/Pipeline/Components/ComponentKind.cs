@@ -6,12 +6,16 @@ using Pipeline.Diffusion.Training;
 
 namespace Pipeline.Components;
 
-/// <summary>The kinds of interchangeable components; built-ins and plugins register under a kind and a name.</summary>
-public enum ComponentKind { Sampler, Discretization, DenoiserScaling, Guider, LossWeighting, SigmaSampler, Embedder }
+/// <summary>
+/// The kinds of interchangeable components; built-ins and plugins register under a kind and a name. Embedders are not a
+/// kind: they are part of a model's architecture (their widths fix the UNet's context and vector inputs, their weights
+/// live in the checkpoint), so they are chosen by the model config (<c>ConditionerConfig</c>), not swapped by name.
+/// </summary>
+public enum ComponentKind { Sampler, Discretization, DenoiserScaling, Guider, LossWeighting, SigmaSampler }
 
 public static class ComponentKinds
 {
-    /// <summary>The contract type a component of each kind implements (Embedder: checked by the conditioner).</summary>
+    /// <summary>The contract type a component of each kind implements.</summary>
     public static Type ContractOf(ComponentKind kind) => kind switch
     {
         ComponentKind.Sampler => typeof(ISampler),
@@ -20,7 +24,6 @@ public static class ComponentKinds
         ComponentKind.Guider => typeof(IGuider),
         ComponentKind.LossWeighting => typeof(ILossWeighting),
         ComponentKind.SigmaSampler => typeof(ISigmaSampler),
-        ComponentKind.Embedder => typeof(object),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 

@@ -64,6 +64,22 @@ public sealed class ComponentRegistry
     public IDiscretization Discretization(string name) => Get<IDiscretization>(ComponentKind.Discretization, name);
     public IDenoiserScaling Scaling(string name) => Get<IDenoiserScaling>(ComponentKind.DenoiserScaling, name);
     public IGuider Guider(string name) => Get<IGuider>(ComponentKind.Guider, name);
+
+    /// <summary>
+    /// The guider registered as <paramref name="name"/> at CFG scale <paramref name="scale"/> (its other knobs as
+    /// registered). A guider without a scale (<c>identity</c>) accepts only scale 1, which it is by definition.
+    /// </summary>
+    public IGuider Guider(string name, double scale)
+    {
+        if (!double.IsFinite(scale) || scale < 0) throw new ArgumentOutOfRangeException(nameof(scale), $"guidance scale {scale} must be finite and >= 0");
+        return Guider(name) switch
+        {
+            IScalableGuider scalable => scalable.WithScale(scale),
+            var fixedScale when scale == 1.0 => fixedScale,
+            _ => throw new ArgumentException(
+                $"guider '{name}' has no scale (it is the conditional prediction, scale 1); asked for scale {scale}; guiders with a scale: {string.Join(", ", All(ComponentKind.Guider).Where(r => r.Component is IScalableGuider).Select(r => r.Name))}"),
+        };
+    }
     public ILossWeighting LossWeighting(string name) => Get<ILossWeighting>(ComponentKind.LossWeighting, name);
     public ISigmaSampler SigmaSampler(string name) => Get<ISigmaSampler>(ComponentKind.SigmaSampler, name);
 

@@ -28,18 +28,44 @@ public static class SamplingMath
         return (down, up);
     }
 
-    /// <summary>t = −ln σ (DPM-Solver's time variable).</summary>
-    public static Tensor ToNegLogSigma(Tensor sigma) => sigma.log().neg();
-
-    /// <summary>σ = e^(−t).</summary>
-    public static Tensor ToSigma(Tensor negLogSigma) => negLogSigma.neg().exp();
-
     /// <summary>A [B] vector filled with σ (sgm's <c>s_in * sigmas[i]</c>).</summary>
     public static Tensor SigmaVector(Tensor x, float sigma) => full(new[] { x.shape[0] }, sigma, ScalarType.Float32, x.device);
 
     /// <summary>sgm's initial scaling x·√(1 + σ₀²) of unit-variance input noise, as a new tensor.</summary>
     public static Tensor ScaleInitialNoise(Tensor x, Sigmas sigmas) => x * Math.Sqrt(1.0 + (double)sigmas[0] * sigmas[0]);
 
-    /// <summary>Sum of a [B] tensor below a threshold, i.e. "every noise level in the batch is 0".</summary>
-    public static bool AllZero(Tensor sigma) => sigma.sum().item<float>() < 1e-14f;
+    // Scalar forms: a sampler takes one σ per step from its Sigmas schedule (the same for every batch row). σ values
+    // handed to the model are float32, as in k-diffusion; step coefficients are computed in float64 and applied to
+    // float32 tensors.
+
+    /// <summary>D(x; σ) with σ broadcast to a [B] float32 vector (k-diffusion's <c>model(x, sigma * s_in)</c>).</summary>
+    public static Tensor Denoise(Sampling.DenoiseFunction denoise, Tensor x, double sigma) => denoise(x, SigmaVector(x, (float)sigma));
+
+    /// <summary>dx/dσ = (x − D)/σ (k-diffusion <c>to_d</c>) at one σ for the whole batch.</summary>
+    public static Tensor ToD(Tensor x, double sigma, Tensor denoised) => ToD(x, SigmaVector(x, (float)sigma), denoised);
+
+    /// <summary>
+    /// <see cref="AncestralStep(Tensor, Tensor, double)"/> on float32 scalars, as k-diffusion evaluates
+    /// <c>get_ancestral_step</c> (so σ_down == 0 is exact when σ_to is 0 or η caps σ_up).
+    /// </summary>
+    public static (double Down, double Up) AncestralStep(double sigmaFrom, double sigmaTo, double eta)
+    {
+        using var scope = NewDisposeScope();
+        var (down, up) = AncestralStep(tensor(new[] { (float)sigmaFrom }), tensor(new[] { (float)sigmaTo }), eta);
+        return (down.item<float>(), up.item<float>());
+    }
+
+    /// <summary>t = −ln σ, DPM-Solver's time (half log-SNR for ε models); +∞ for σ = 0.</summary>
+    public static double NegLogSigma(double sigma) => -Math.Log(sigma);
+
+    /// <summary>eˣ − 1 without cancellation for small |x| (Kahan's method); −1 at −∞.</summary>
+    public static double ExpM1(double x)
+    {
+        if (double.IsPositiveInfinity(x)) return double.PositiveInfinity;
+        double u = Math.Exp(x);
+        if (u == 1.0) return x;
+        double um1 = u - 1.0;
+        if (um1 == -1.0) return -1.0;
+        return um1 * x / Math.Log(u);
+    }
 }

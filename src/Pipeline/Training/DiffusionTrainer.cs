@@ -13,7 +13,8 @@ namespace Pipeline.Training;
 /// sgm's diffusion training step on an <see cref="SdxlModel"/> (base or refiner): images → frozen VAE posterior sample
 /// × scale factor; captions → tokens, with the batch's original sizes, crops, target size and aesthetic scores → conditioner
 /// rows → conditioning (UCG dropout of the text embedders from a seeded generator); <see cref="StandardDiffusionLoss"/>
-/// (DiscreteSampling over the model's LegacyDDPM table in [MinIdx, MaxIdx), EpsWeighting, L2, offset noise) through
+/// (the settings' sigma sampler and loss weighting, by default DiscreteSampling over the model's LegacyDDPM table in
+/// [MinIdx, MaxIdx) and EpsWeighting; L2, offset noise) through
 /// <c>model.Denoiser</c> and <c>model.Network</c>; mean loss → backward → clip → AdamW on the UNet and the trainable
 /// text encoders → EMA. The VAE is frozen (its parameters stop requiring grad). Draws: one seeded generator for
 /// posterior noise, sigmas, noise and offset noise (in that order), another for UCG dropout.
@@ -42,11 +43,16 @@ public sealed class DiffusionTrainer : Trainer
         Initialize(trainable);
         _random = new SeededRandom(settings.Seed);
         _ucg = new Generator((ulong)(settings.Seed + 1), CPU);
-        var discretization = new LegacyDDPMDiscretization(NumTimesteps: model.Config.NumTimesteps);
-        _loss = new StandardDiffusionLoss(
-            new DiscreteSampling(discretization, model.Config.NumTimesteps, settings.MinIdx, settings.MaxIdx),
-            new EpsWeighting(), DiffusionLossType.L2, settings.OffsetNoiseLevel);
+        _loss = new StandardDiffusionLoss(settings.SigmaSampler ?? ModelNoiseScales(model, settings),
+            settings.LossWeighting, DiffusionLossType.L2, settings.OffsetNoiseLevel);
     }
+
+    /// <summary>sgm's default: uniform over [MinIdx, MaxIdx) of the model's own discrete noise scales.</summary>
+    static DiscreteSampling ModelNoiseScales(SdxlModel model, DiffusionTrainingSettings settings) =>
+        new(new LegacyDDPMDiscretization(NumTimesteps: model.Config.NumTimesteps), model.Config.NumTimesteps, settings.MinIdx, settings.MaxIdx);
+
+    /// <summary>The loss this trainer minimises, with its sigma sampler and weighting.</summary>
+    public StandardDiffusionLoss LossFunction => _loss;
 
     protected override string Kind => "diffusion";
 

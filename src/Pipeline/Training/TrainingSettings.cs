@@ -1,3 +1,5 @@
+using Pipeline.Diffusion.Training;
+
 namespace Pipeline.Training;
 
 /// <summary>
@@ -44,11 +46,22 @@ public abstract record TrainingSettings
     }
 }
 
-/// <summary>The diffusion step (sgm's SDXL recipe): ε loss with offset noise over a range of the discrete noise scales.</summary>
+/// <summary>
+/// The diffusion step. Defaults are sgm's SDXL recipe: ε weighting, offset noise, σ drawn uniformly from a range of the
+/// model's discrete noise scales. <see cref="LossWeighting"/> and <see cref="SigmaSampler"/> take any component of those
+/// kinds (resolve names with <c>registry.LossWeighting(name)</c> / <c>registry.SigmaSampler(name)</c> at the edge).
+/// </summary>
 public sealed record DiffusionTrainingSettings : TrainingSettings
 {
     public double OffsetNoiseLevel { get; init; } = 0.05;
-    /// <summary>Noise scales drawn uniformly from [MinIdx, MaxIdx) of the 1000 (the refiner: MaxIdx 200).</summary>
+    /// <summary>λ(σ) of the loss (sgm <c>loss_weighting</c>); SDXL: ε weighting σ⁻².</summary>
+    public ILossWeighting LossWeighting { get; init; } = new EpsWeighting();
+    /// <summary>
+    /// The training σ distribution (sgm <c>sigma_sampling</c>); null: sgm's <see cref="DiscreteSampling"/> over the model's
+    /// own noise-scale table in [<see cref="MinIdx"/>, <see cref="MaxIdx"/>).
+    /// </summary>
+    public ISigmaSampler? SigmaSampler { get; init; }
+    /// <summary>With the default sigma sampler: noise scales drawn uniformly from [MinIdx, MaxIdx) of the model's table (the refiner: MaxIdx 200).</summary>
     public int MinIdx { get; init; } = 0;
     public int? MaxIdx { get; init; }
     /// <summary>Sample the VAE posterior (sgm) rather than take its mean.</summary>
@@ -61,6 +74,9 @@ public sealed record DiffusionTrainingSettings : TrainingSettings
         foreach (var p in base.Problems()) yield return p;
         if (!(OffsetNoiseLevel >= 0)) yield return $"offset noise level {OffsetNoiseLevel} must be >= 0";
         if (MinIdx < 0 || (MaxIdx is { } max && max <= MinIdx)) yield return $"noise-scale range [{MinIdx}, {MaxIdx}) is empty or negative";
+        if (LossWeighting is null) yield return "loss weighting must not be null (SDXL: EpsWeighting)";
+        if (SigmaSampler is not null && (MinIdx != 0 || MaxIdx is not null))
+            yield return $"the noise-scale range [{MinIdx}, {MaxIdx}) applies to the default discrete sigma sampler only; with {SigmaSampler} set the range on that sampler";
     }
 }
 

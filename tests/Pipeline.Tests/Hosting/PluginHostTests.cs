@@ -111,7 +111,7 @@ public class FirstPartyPluginLoadingTests
     {
         var snapshot = PluginHost.LoadOnce();
         var loaded = snapshot.Plugins.Where(p => p.Status == PluginStatus.Loaded).Select(p => p.Name).ToHashSet();
-        Assert.Superset(new HashSet<string> { "Samplers.KDiffusion", "Schedules.ComfyUI", "Template.Sampler" }, loaded);
+        Assert.Superset(new HashSet<string> { "Samplers.KDiffusion", "Schedules.ComfyUI", "Template.Sampler", "Guiders.Rescale" }, loaded);
         Assert.All(snapshot.Plugins, p => Assert.True(p.Status == PluginStatus.Loaded, $"{p.Name}: {p.Reason}"));
         foreach (var name in new[] { "dpm_2", "dpmpp_2m_sde", "dpmpp_3m_sde", "lcm", "ddpm", "ipndm", "euler", "template_ddim" })
             Assert.IsAssignableFrom<ISampler>(snapshot.Registry.Sampler(name));

@@ -44,7 +44,7 @@ static class KDiffusionGoldenFactory
         var (impl, function) = Producer(producer);
         var sampler = registry.Sampler(RegistryName(impl, function));
         // The fork draws churn noise only when it is used; k-diffusion on every step.
-        if (impl == Implementation.ComfyUI && sampler is DPM2Sampler dpm2) sampler = dpm2 with { DrawEveryStep = false };
+        if (impl == Implementation.ComfyUI && sampler is DPM2Sampler dpm2) sampler = dpm2 with { DrawNoiseEveryStep = false };
         if (defaultsInEffect.ValueKind == JsonValueKind.Object && defaultsInEffect.EnumerateObject().Any())
         {
             var withDefaults = Apply(sampler, defaultsInEffect);
@@ -60,12 +60,10 @@ static class KDiffusionGoldenFactory
         {
             EulerEDMSampler e => e with { SChurn = k.D("s_churn", e.SChurn), STmin = k.D("s_tmin", e.STmin), STmax = k.D("s_tmax", e.STmax), SNoise = k.D("s_noise", e.SNoise) },
             HeunEDMSampler e => e with { SChurn = k.D("s_churn", e.SChurn), STmin = k.D("s_tmin", e.STmin), STmax = k.D("s_tmax", e.STmax), SNoise = k.D("s_noise", e.SNoise) },
-            EulerKDiffusionSampler e => e with { SChurn = k.D("s_churn", e.SChurn), STmin = k.D("s_tmin", e.STmin), STmax = k.D("s_tmax", e.STmax), SNoise = k.D("s_noise", e.SNoise) },
-            HeunKDiffusionSampler e => e with { SChurn = k.D("s_churn", e.SChurn), STmin = k.D("s_tmin", e.STmin), STmax = k.D("s_tmax", e.STmax), SNoise = k.D("s_noise", e.SNoise) },
             DPM2Sampler e => e with { SChurn = k.D("s_churn", e.SChurn), STmin = k.D("s_tmin", e.STmin), STmax = k.D("s_tmax", e.STmax), SNoise = k.D("s_noise", e.SNoise) },
             DPM2AncestralSampler a => a with { Eta = k.D("eta", a.Eta), SNoise = k.D("s_noise", a.SNoise) },
-            EulerAncestralKDiffusionSampler a => a with { Eta = k.D("eta", a.Eta), SNoise = k.D("s_noise", a.SNoise) },
-            DPMPP2SAncestralKDiffusionSampler a => a with { Eta = k.D("eta", a.Eta), SNoise = k.D("s_noise", a.SNoise) },
+            EulerAncestralSampler a => a with { Eta = k.D("eta", a.Eta), SNoise = k.D("s_noise", a.SNoise) },
+            DPMPP2SAncestralSampler a => a with { Eta = k.D("eta", a.Eta), SNoise = k.D("s_noise", a.SNoise) },
             DPMPPSDESampler a => a with { Eta = k.D("eta", a.Eta), SNoise = k.D("s_noise", a.SNoise), R = k.D("r", a.R) },
             DPMPP2MSDESampler a => a with
             {
@@ -78,7 +76,6 @@ static class KDiffusionGoldenFactory
             },
             DPMPP3MSDESampler a => a with { Eta = k.D("eta", a.Eta), SNoise = k.D("s_noise", a.SNoise) },
             LinearMultistepSampler l => l with { Order = k.I("order", l.Order) },
-            LinearMultistepComfyUISampler l => l with { Order = k.I("order", l.Order) },
             IPNDMSampler p => p with { MaxOrder = k.I("max_order", p.MaxOrder) },
             DPMPP2MSampler or LCMSampler or DDPMSampler => sampler,
             _ => throw new NotSupportedException($"no keyword mapping for {sampler.GetType().Name}"),

@@ -1,3 +1,4 @@
+using Guiders.Rescale;
 using Pipeline.Components;
 using Samplers.KDiffusion;
 using Schedules.ComfyUI;
@@ -11,7 +12,7 @@ namespace Pipeline.Tests.Plugins;
 /// </summary>
 static class PluginRegistry
 {
-    public static IReadOnlyList<IPluginModule> Modules { get; } = new IPluginModule[] { new KDiffusionSamplers(), new ComfyUISchedules(), new TemplatePlugin() };
+    public static IReadOnlyList<IPluginModule> Modules { get; } = new IPluginModule[] { new KDiffusionSamplers(), new ComfyUISchedules(), new TemplatePlugin(), new RescaleGuiders() };
 
     public static ComponentRegistry Snapshot { get; } = With(ComponentRegistry.BuiltIns, Modules);
 

@@ -17,7 +17,7 @@ public static class Guided
             using var scope = NewDisposeScope();
             var (bx, bs, bc) = guider.PrepareInputs(x, sigma, cond, uncond);
             var denoised = denoiser(bx, bs, bc);
-            return guider.Combine(denoised, sigma).MoveToOuterDisposeScope();
+            return guider.Combine(denoised, x, sigma).MoveToOuterDisposeScope();
         };
 
     /// <summary>The same with an <see cref="IDenoiser"/> and network; runs under no-grad.</summary>

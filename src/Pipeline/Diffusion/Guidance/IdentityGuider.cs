@@ -8,5 +8,5 @@ public sealed record IdentityGuider : IGuider
     public (Tensor X, Tensor Sigma, Conditioning.Conditioning Conditioning) PrepareInputs(
         Tensor x, Tensor sigma, Conditioning.Conditioning cond, Conditioning.Conditioning? uncond) => (x, sigma, cond);
 
-    public Tensor Combine(Tensor denoised, Tensor sigma) => denoised.alias();
+    public Tensor Combine(Tensor denoised, Tensor x, Tensor sigma) => denoised.alias();
 }

@@ -4,29 +4,23 @@ using static TorchSharp.torch;
 namespace Pipeline.Diffusion.Sampling;
 
 /// <summary>
-/// Ancestral Euler (k-diffusion <c>sample_euler_ancestral</c>, sgm <c>EulerAncestralSampler</c>): an Euler step
-/// to σ_down, then fresh noise of std σ_up·s_noise. A draw is taken on every step, also the last one.
+/// Ancestral Euler (k-diffusion <c>sample_euler_ancestral</c>, sgm <c>EulerAncestralSampler</c>): an Euler step to
+/// σ_down, then noise of std s_noise·σ_up (<see cref="AncestralNoise"/>).
+/// <para><see cref="NoiseOnLastStep"/>: true also draws (and discards) noise on the last step, as sgm does
+/// (<c>euler_ancestral</c>); false does not, as k-diffusion and ComfyUI (<c>euler_ancestral_kdiffusion</c>).</para>
 /// </summary>
-public sealed record EulerAncestralSampler(double Eta = 1.0, double SNoise = 1.0) : ISampler
+public sealed record EulerAncestralSampler(double Eta = 1.0, double SNoise = 1.0, bool NoiseOnLastStep = true) : ISampler
 {
-    public Tensor Sample(DenoiseFunction denoise, Tensor x, Sigmas sigmas, INoiseSource noise, SamplingOptions? options = null) =>
-        SamplerLoop.Run(x, sigmas, options, (i, x) =>
-        {
-            var sigma = SigmaVector(x, sigmas[i]);
-            var nextSigma = SigmaVector(x, sigmas[i + 1]);
-            var (down, up) = AncestralStep(sigma, nextSigma, Eta);
-            var denoised = denoise(x, sigma);
-            var stepped = x + AppendDims(down - sigma, x.dim()) * ToD(x, sigma, denoised);
-            return (Ancestral.AddNoise(stepped, nextSigma, up, SNoise, noise), denoised);
-        });
-}
-
-static class Ancestral
-{
-    /// <summary>x + noise·s_noise·σ_up where the next σ is positive; the draw is consumed either way (as sgm does).</summary>
-    internal static Tensor AddNoise(Tensor x, Tensor nextSigma, Tensor sigmaUp, double sNoise, INoiseSource noise)
+    public Tensor Sample(DenoiseFunction denoise, Tensor x, Sigmas sigmas, INoiseSource noise, SamplingOptions? options = null)
     {
-        var eps = noise.Next(x);
-        return where(AppendDims(nextSigma, x.dim()) > 0.0, x + eps * sNoise * AppendDims(sigmaUp, x.dim()), x);
+        AncestralNoise.Validate(Eta, SNoise);
+        return SamplerLoop.Run(x, sigmas, options, (i, x) =>
+        {
+            double sigma = sigmas[i], next = sigmas[i + 1];
+            var denoised = Denoise(denoise, x, sigma);
+            var (down, up) = AncestralStep(sigma, next, Eta);
+            var stepped = x + ToD(x, sigma, denoised) * (float)(down - sigma);
+            return (AncestralNoise.Add(stepped, noise, sigma, next, up, SNoise, NoiseOnLastStep), denoised);
+        });
     }
 }

@@ -3,7 +3,6 @@ using Pipeline.Checkpoints;
 using Pipeline.Conditioning;
 using Pipeline.Diffusion.Denoising;
 using Pipeline.Diffusion.Discretization;
-using Pipeline.Diffusion.Scaling;
 using Pipeline.Models.Unet;
 using Pipeline.Models.Vae;
 using TorchSharp;
@@ -12,7 +11,8 @@ using static TorchSharp.torch;
 namespace Pipeline.Models.Bundles;
 
 /// <summary>
-/// A loaded SDXL-layout model: conditioner + UNet (in its wrapper) + VAE + the discrete ε denoiser, on one device.
+/// A loaded SDXL-layout model: conditioner + UNet (in its wrapper) + VAE + the discrete denoiser with the config's
+/// scaling (ε for SDXL), on one device.
 /// The UNet and text encoders run in the compute dtype; the VAE always in float32 (the SDXL VAE overflows in fp16).
 /// </summary>
 public sealed class SdxlModel : IDisposable
@@ -40,7 +40,7 @@ public sealed class SdxlModel : IDisposable
         ComputeDType = dtype;
         Name = name;
         Hash = hash;
-        Denoiser = new DiscreteDenoiser(new EpsScaling(), new LegacyDDPMDiscretization(NumTimesteps: config.NumTimesteps), config.NumTimesteps);
+        Denoiser = new DiscreteDenoiser(config.Scaling ?? throw new ArgumentException($"model config '{config.Name}' has no scaling"), new LegacyDDPMDiscretization(NumTimesteps: config.NumTimesteps), config.NumTimesteps);
         conditioner.eval();
         network.eval();
         firstStage.eval();
@@ -59,12 +59,13 @@ public sealed class SdxlModel : IDisposable
 
     /// <summary>
     /// The config a checkpoint would load with, read from its header alone (no weights are read): the config stored in
-    /// its metadata, else SDXL base or refiner by its key layout. For checks before the heavy load.
+    /// its metadata (components resolved through <paramref name="registry"/>, default the built-ins), else SDXL base or
+    /// refiner by its key layout. For checks before the heavy load.
     /// </summary>
-    public static SdxlModelConfig ReadConfig(string path)
+    public static SdxlModelConfig ReadConfig(string path, Components.ComponentRegistry? registry = null)
     {
         using var file = SafeTensorsFile.Open(path);
-        return ConfigOf(file, CheckpointLayout.Detect(file));
+        return ConfigOf(file, CheckpointLayout.Detect(file), registry);
     }
 
     static long _loadCount;
@@ -72,24 +73,26 @@ public sealed class SdxlModel : IDisposable
     /// <summary>How many times <see cref="Load"/> was called in this process (diagnostics: proves checks ran before any load).</summary>
     public static long LoadCount => Interlocked.Read(ref _loadCount);
 
-    static SdxlModelConfig ConfigOf(SafeTensorsFile file, SdxlModelKind kind) =>
+    static SdxlModelConfig ConfigOf(SafeTensorsFile file, SdxlModelKind kind, Components.ComponentRegistry? registry) =>
         file.Metadata.TryGetValue(SdxlModelConfigJson.MetadataKey, out var json)
-            ? SdxlModelConfigJson.Deserialize(json)
+            ? SdxlModelConfigJson.Deserialize(json, registry)
             : kind == SdxlModelKind.Base ? SdxlModelConfig.SdxlBase : SdxlModelConfig.SdxlRefiner;
 
     /// <summary>
     /// Loads a single-file checkpoint in sgm's key layout (e.g. <c>sd_xl_base_1.0.safetensors</c>) unchanged. Modules
     /// are built on the meta device and each weight is read once, straight into <paramref name="dtype"/> on
-    /// <paramref name="device"/>. Strict: every missing, unexpected and mis-shaped key is listed.
+    /// <paramref name="device"/>. Strict: every missing, unexpected and mis-shaped key is listed. The config stored in the
+    /// file names its components (the scaling); <paramref name="registry"/> resolves them (default: the built-ins).
     /// </summary>
-    public static SdxlModel Load(string path, SdxlModelConfig? config = null, Device? device = null, ScalarType dtype = ScalarType.Float32)
+    public static SdxlModel Load(string path, SdxlModelConfig? config = null, Device? device = null, ScalarType dtype = ScalarType.Float32,
+        Components.ComponentRegistry? registry = null)
     {
         Interlocked.Increment(ref _loadCount);
         device ??= CPU;
         CheckDType(dtype);
         using var file = SafeTensorsFile.Open(path);
         var kind = CheckpointLayout.Detect(file);
-        config ??= ConfigOf(file, kind);
+        config ??= ConfigOf(file, kind, registry);
         if (config.Kind != kind) throw new ArgumentException($"{path} holds an SDXL {kind.ToString().ToLowerInvariant()} model, but the config '{config.Name}' is a {config.Kind.ToString().ToLowerInvariant()}");
         var foreign = CheckpointLayout.ForeignKeys(file);
         if (foreign.Count > 0)
@@ -114,8 +117,12 @@ public sealed class SdxlModel : IDisposable
         return new SdxlModel(config, conditioner, network, vae, device, dtype, Path.GetFileNameWithoutExtension(path), ShortHash(path));
     }
 
-    /// <summary>Writes the model in the single-file layout it loads from (atomically), in <paramref name="storage"/> dtype.</summary>
-    public void Save(string path, ScalarType storage = ScalarType.Float16, IReadOnlyDictionary<string, string>? metadata = null)
+    /// <summary>
+    /// Writes the model in the single-file layout it loads from (atomically), in <paramref name="storage"/> dtype, with its
+    /// config (components by their names in <paramref name="registry"/>, default the built-ins).
+    /// </summary>
+    public void Save(string path, ScalarType storage = ScalarType.Float16, IReadOnlyDictionary<string, string>? metadata = null,
+        Components.ComponentRegistry? registry = null)
     {
         var tensors = new List<KeyValuePair<string, Tensor>>();
         void Add(nn.Module module, string prefix)
@@ -127,7 +134,7 @@ public sealed class SdxlModel : IDisposable
         Add(FirstStage, CheckpointLayout.VaePrefix);
         var meta = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>())
         {
-            [SdxlModelConfigJson.MetadataKey] = SdxlModelConfigJson.Serialize(Config),
+            [SdxlModelConfigJson.MetadataKey] = SdxlModelConfigJson.Serialize(Config, registry),
         };
         SafeTensorsWriter.Write(path, tensors, meta, (_, t) => is_floating_point(t) ? storage : t.dtype);
     }

@@ -1,4 +1,5 @@
 using Pipeline.Conditioning;
+using Pipeline.Diffusion.Scaling;
 using Pipeline.Models.TextEncoders;
 using Pipeline.Models.Unet;
 using Pipeline.Models.Vae;
@@ -10,11 +11,18 @@ public enum SdxlModelKind { Base, Refiner }
 
 /// <summary>
 /// Everything that defines an SDXL-layout model: conditioner, UNet and first stage (VAE), plus the denoiser's
-/// discrete schedule. SDXL base, SDXL refiner and the tiny default are values of this one record type.
+/// discrete schedule and preconditioning. SDXL base, SDXL refiner and the tiny default are values of this one record type.
 /// </summary>
 public sealed record SdxlModelConfig(string Name, SdxlModelKind Kind, ConditionerConfig Conditioner, UNetConfig UNet,
     AutoencoderKLConfig Vae, int NumTimesteps = 1000)
 {
+    /// <summary>
+    /// What the network predicts, as the denoiser's preconditioning (sgm <c>denoiser_scaling</c>): ε for SDXL (default),
+    /// <see cref="VScaling"/> for a v-prediction model, etc. Stored by its registry name (<c>eps</c>, <c>v</c>, <c>edm</c>,
+    /// <c>v_edm_cnoise</c>, or a plugin's) in the config JSON of a checkpoint.
+    /// </summary>
+    public IDenoiserScaling Scaling { get; init; } = new EpsScaling();
+
     public static SdxlModelConfig SdxlBase { get; } =
         new("sd_xl_base_1.0", SdxlModelKind.Base, ConditionerConfig.SdxlBase, UNetConfig.SdxlBase, AutoencoderKLConfig.Sdxl);
 

@@ -1,31 +1,35 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Pipeline.Components;
 
 namespace Pipeline.Models.Bundles;
 
 /// <summary>
 /// Settings records round-trip as JSON. A checkpoint this library writes carries its config in the safetensors
 /// metadata (<see cref="MetadataKey"/>), so models of any size (e.g. the tiny default) load without guessing;
-/// released SDXL files have none and are recognised by their keys.
+/// released SDXL files have none and are recognised by their keys. Components (the denoiser scaling) are stored by
+/// their registry name and resolved through a registry snapshot when read (the built-ins unless told otherwise);
+/// a config without a scaling is an ε model.
 /// </summary>
 public static class SdxlModelConfigJson
 {
     public const string MetadataKey = "pipeline.model_config";
 
-    static readonly JsonSerializerOptions Options = new()
+    static JsonSerializerOptions Options(ComponentRegistry registry) => new()
     {
         WriteIndented = false,
-        Converters = { new JsonStringEnumConverter() },
+        Converters = { new JsonStringEnumConverter(), new RegisteredComponentJsonConverter<Diffusion.Scaling.IDenoiserScaling>(registry, ComponentKind.DenoiserScaling) },
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    public static string Serialize(SdxlModelConfig config) => JsonSerializer.Serialize(config, Options);
+    public static string Serialize(SdxlModelConfig config, ComponentRegistry? registry = null) =>
+        JsonSerializer.Serialize(config, Options(registry ?? ComponentRegistry.BuiltIns));
 
-    public static SdxlModelConfig Deserialize(string json)
+    public static SdxlModelConfig Deserialize(string json, ComponentRegistry? registry = null)
     {
         try
         {
-            return JsonSerializer.Deserialize<SdxlModelConfig>(json, Options) ?? throw new JsonException("empty config");
+            return JsonSerializer.Deserialize<SdxlModelConfig>(json, Options(registry ?? ComponentRegistry.BuiltIns)) ?? throw new JsonException("empty config");
         }
         catch (JsonException e)
         {

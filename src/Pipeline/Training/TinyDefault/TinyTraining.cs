@@ -104,6 +104,8 @@ public static class TinyTraining
                 Steps = stage.Steps, LearningRate = stage.LearningRate, WarmupSteps = stage.WarmupSteps, Decay = LearningRateDecay.Cosine,
                 EmaDecay = plan.EmaDecay, Seed = plan.Seed + 10 * (i + 1), MaxIdx = refiner ? plan.RefinerMaxIdx : null,
             };
+            if (plan.LossWeighting is { } weighting) settings = settings with { LossWeighting = weighting };
+            if (!refiner && plan.SigmaSampler is { } sigmas) settings = settings with { SigmaSampler = sigmas };
             using var trainer = new DiffusionTrainer(model, new ShapeWorldData(world), settings);
             string label = $"{name}: {stage.Name}";
             trainer.Train(new TrainingCallbacks(OnStep: p => report(new(label, p)),

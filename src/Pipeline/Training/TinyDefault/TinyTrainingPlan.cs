@@ -1,4 +1,5 @@
 using Pipeline.Conditioning;
+using Pipeline.Diffusion.Training;
 using Pipeline.Training.World;
 
 namespace Pipeline.Training.TinyDefault;
@@ -9,6 +10,9 @@ public sealed record DiffusionStage(string Name, long Steps, IReadOnlyList<Image
 /// <summary>
 /// How the embedded default is trained: the VAE first, then the base in stages (low resolution → 64×64 → multi-aspect),
 /// then the refiner on the first 200 noise scales with high-quality (large-original) data. Deterministic given the seed.
+/// <see cref="LossWeighting"/> replaces the ε weighting of every diffusion stage; <see cref="SigmaSampler"/> replaces the
+/// uniform draw over the 1000 discrete noise scales of the base stages (the refiner keeps its first
+/// <see cref="RefinerMaxIdx"/> scales). Null keeps sgm's SDXL defaults.
 /// </summary>
 public sealed record TinyTrainingPlan(
     long Seed = 20251126,
@@ -16,7 +20,8 @@ public sealed record TinyTrainingPlan(
     long VaeRefineSteps = 1500, double VaeRefineLearningRate = 1e-3, double VaeRefineL2Weight = 1.0,
     int BaseBatch = 64, IReadOnlyList<DiffusionStage>? BaseStages = null,
     int RefinerBatch = 64, long RefinerSteps = 700, int RefinerMaxIdx = 200,
-    double EmaDecay = 0.999, double CropProbability = 0.5)
+    double EmaDecay = 0.999, double CropProbability = 0.5,
+    ILossWeighting? LossWeighting = null, ISigmaSampler? SigmaSampler = null)
 {
     public IReadOnlyList<DiffusionStage> EffectiveBaseStages => BaseStages ?? new[]
     {

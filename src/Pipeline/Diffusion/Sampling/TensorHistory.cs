@@ -1,14 +1,13 @@
-using Pipeline.Diffusion.Sampling;
 using static TorchSharp.torch;
 
-namespace Samplers.KDiffusion;
+namespace Pipeline.Diffusion.Sampling;
 
 /// <summary>
 /// The last few tensors a multistep sampler keeps between steps (previous denoised estimates or derivatives).
 /// Pushed tensors leave the step's dispose scope through <see cref="SamplerLoop.Keep"/>; the oldest is disposed
 /// when the window is full, the rest when the history is disposed.
 /// </summary>
-sealed class TensorHistory(int capacity) : IDisposable
+public sealed class TensorHistory(int capacity) : IDisposable
 {
     readonly List<Tensor> _items = new();
 
