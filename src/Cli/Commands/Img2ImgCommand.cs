@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using Pipeline.Imaging;
-using Pipeline.Stages;
+using Pipeline.Conditioning;
+using Pipeline.Generation;
 using Spectre.Console.Cli;
 using static TorchSharp.torch;
 
@@ -16,15 +17,14 @@ public sealed class Img2ImgCommand : Command<Img2ImgCommand.Settings>
         [CommandOption("--strength <X>")] [Description("How much to change (0, 1]: the share of the schedule that runs")] public double Strength { get; init; } = 0.6;
     }
 
-    public override int Execute(CommandContext context, Settings s, CancellationToken cancellation)
-    {
-        if (!File.Exists(s.Image)) return CliErrors.Guard(() => throw new CliException($"no such image: {s.Image}"));
-        return GenerationRunner.Run(s, s.Prompt, cancellation, (model, refiner, registry, settings, refine, options) =>
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancellation) =>
+        CliErrors.Guard(() =>
         {
-            if (refiner is not null) throw new CliException("img2img does not take --refiner; refine the result with 'sdxl run recipes/refine.csx'");
+            if (!File.Exists(s.Image)) throw new CliException($"no such image: {s.Image}");
+            if (s.Refiner is not null) throw new CliException("img2img does not take --refiner; refine the result with 'sdxl run recipes/refine.csx'");
             using var image = PngImage.Read(s.Image);
             using var batch = image.unsqueeze(0);
-            return ImageToImage.Run(model, registry, batch, settings, s.Strength, options);
-        }, stepsOverride: null);
-    }
+            return GenerationRunner.Run(s, s.Prompt, cancellation, (plan, options) => plan.WithInit(InitInput.FromImage(batch, s.Strength)).Run(options),
+                size: new ImageSize((int)batch.shape[2], (int)batch.shape[3]));
+        });
 }

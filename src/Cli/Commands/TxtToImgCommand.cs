@@ -6,7 +6,9 @@ using Pipeline.Imaging;
 using Pipeline.Models.Bundles;
 using Pipeline.Plugins.Hosting;
 using Pipeline.Runtime;
-using Pipeline.Stages;
+using Pipeline.Conditioning;
+using Pipeline.Diffusion.Guidance;
+using Pipeline.Generation;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using static TorchSharp.torch;
@@ -22,10 +24,7 @@ public sealed class TxtToImgCommand : Command<TxtToImgCommand.Settings>
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellation) =>
-        GenerationRunner.Run(s, s.Prompt, cancellation, (model, refiner, registry, settings, refine, options) =>
-            refiner is null
-                ? TextToImage.Run(model, registry, settings, options)
-                : TextToImage.RunWithRefiner(model, refiner, registry, settings, refine, options));
+        GenerationRunner.Run(s, s.Prompt, cancellation, (plan, options) => plan.Run(options));
 }
 
 /// <summary>Options shared by the image commands.</summary>
@@ -53,40 +52,68 @@ public class GenerationOptions : CommandSettings
     [CommandOption("--out <PATH>")] [Description("Output PNG (a batch adds -0, -1, …)")] public string Out { get; init; } = "out.png";
 }
 
-/// <summary>Loads models, runs a generation under a progress bar with Ctrl+C, writes PNGs with their parameters.</summary>
+/// <summary>Loads models, builds the generation plan from the options, runs it under a progress bar with Ctrl+C, writes PNGs with their parameters.</summary>
 public static class GenerationRunner
 {
-    public delegate GenerationResult Generate(SdxlModel model, SdxlModel? refiner, ComponentRegistry registry, GenerationSettings settings,
-        RefinerSettings refine, Pipeline.Diffusion.Sampling.SamplingOptions options);
+    /// <summary>What a command does with the plan built from its options (txt2img runs it; img2img adds its init image first).</summary>
+    public delegate GenerationResult Generate(GenerationPlan plan, Pipeline.Diffusion.Sampling.SamplingOptions options);
 
-    public static int Run(GenerationOptions s, string prompt, CancellationToken cancellation, Generate generate, int? stepsOverride = null) =>
+    /// <summary>The embedded model's defaults, or a checkpoint's (the CLI's rule: by whether --checkpoint was given).</summary>
+    static GenerationDefaults Defaults(GenerationOptions s) => s.Checkpoint is null ? GenerationDefaults.Tiny : GenerationDefaults.FullSize;
+
+    /// <summary>
+    /// The plan of <paramref name="s"/>: names resolved through <paramref name="registry"/> (the CLI is an edge), sizes and
+    /// micro-conditioning from the options, defaults as <see cref="Defaults"/>. <paramref name="size"/> overrides the
+    /// width/height options (img2img: the input image's size).
+    /// </summary>
+    public static GenerationPlan Plan(GenerationOptions s, string prompt, long seed, SdxlModel model, SdxlModel? refiner, ComponentRegistry registry,
+        ImageSize? size = null)
+    {
+        var d = Defaults(s);
+        var imageSize = size ?? new ImageSize(s.Height ?? d.Size.Height, s.Width ?? d.Size.Width);
+        var micro = new MicroConditioning(OptionParsing.Size(s.OriginalSize, "--original-size") ?? imageSize, OptionParsing.Crop(s.Crop),
+            OptionParsing.Size(s.TargetSize, "--target-size") ?? imageSize);
+        var samplerName = s.Sampler ?? d.Sampler;
+        var cfg = s.Cfg ?? d.CfgScale;
+        var plan = new GenerationPlan(model, PromptRow.Repeat(prompt, s.Negative, micro, s.Batch), imageSize,
+                registry.Schedule(s.Schedule, s.Steps ?? d.Steps), registry.Sampler(samplerName), CfgScale.Guider(cfg), seed)
+            { Names = new ComponentNames(samplerName, s.Schedule) };
+        if (refiner is null) return plan;
+        var mode = RefinerModeOf(s);
+        var refine = new RefinerStep(refiner, mode, s.RefinerAt ?? (mode == Stages.RefinerMode.Handoff ? 0.8 : 0.3), plan.Sampler, plan.Guider)
+            { SamplerName = samplerName };
+        return plan with { Refiner = refine };
+    }
+
+    static Stages.RefinerMode RefinerModeOf(GenerationOptions s) => s.RefinerMode.ToLowerInvariant() switch
+    {
+        "handoff" => Stages.RefinerMode.Handoff,
+        "sdedit" => Stages.RefinerMode.SDEdit,
+        _ => throw new ArgumentException($"unknown --refiner-mode '{s.RefinerMode}'; valid: handoff, sdedit"),
+    };
+
+    public static int Run(GenerationOptions s, string prompt, CancellationToken cancellation, Generate generate, ImageSize? size = null) =>
         CliErrors.Guard(() =>
         {
             var dtype = OptionParsing.DType(s.DType);
             var device = OptionParsing.Device(s.Device);
-            var refinerMode = s.RefinerMode.ToLowerInvariant() switch
-            {
-                "handoff" => Stages.RefinerMode.Handoff,
-                "sdedit" => Stages.RefinerMode.SDEdit,
-                _ => throw new ArgumentException($"unknown --refiner-mode '{s.RefinerMode}'; valid: handoff, sdedit"),
-            };
+            RefinerModeOf(s);
             var snapshot = PluginHost.LoadOnce();
             PluginsCommand.WarnAboutFailures(snapshot);
             var registry = snapshot.Registry;
-            var checkpointGiven = s.Checkpoint is not null;
-            var samplerName = s.Sampler ?? (checkpointGiven ? "euler" : "euler_ancestral");
-            _ = registry.Sampler(samplerName);
-            _ = registry.Discretization(s.Schedule);
+            var d = Defaults(s);
+            _ = registry.Sampler(s.Sampler ?? d.Sampler);
+            _ = registry.Schedule(s.Schedule, s.Steps ?? d.Steps);
+            var imageSize = size ?? new ImageSize(s.Height ?? d.Size.Height, s.Width ?? d.Size.Width);
+            var early = PlanValidation.SizeProblems(imageSize, s.Batch);
+            if (s.Cfg is { } c && !(double.IsFinite(c) && c >= 0)) early = early.Append($"cfg scale {c} must be finite and >= 0").ToList();
+            if (early.Count > 0) throw new ArgumentException("invalid generation settings: " + string.Join("; ", early));
+            OptionParsing.Size(s.OriginalSize, "--original-size");
+            OptionParsing.Crop(s.Crop);
+            OptionParsing.Size(s.TargetSize, "--target-size");
 
             var checkpoint = s.Checkpoint ?? EmbeddedModels.Base ?? throw new CliException(EmbeddedModels.MissingMessage);
-            bool embedded = s.Checkpoint is null;
-            int defaultSize = embedded ? 64 : 1024;
-            var settings = new GenerationSettings(prompt, s.Negative, s.Width ?? defaultSize, s.Height ?? defaultSize,
-                s.Steps ?? (embedded ? 25 : 30), s.Cfg ?? (embedded ? 2.0 : 5.0), samplerName, s.Schedule,
-                s.Seed ?? Random.Shared.NextInt64(0, 1L << 32), s.Batch,
-                OptionParsing.Size(s.OriginalSize, "--original-size"), OptionParsing.Crop(s.Crop), OptionParsing.Size(s.TargetSize, "--target-size"));
-            settings.Validate();
-
+            var seed = s.Seed ?? Random.Shared.NextInt64(0, 1L << 32);
             TorchRuntime.Configure(s.Threads is { } t ? new RuntimeSettings(t) : RuntimeSettings.Default);
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
@@ -96,20 +123,17 @@ public static class GenerationRunner
                 using var model = AnsiConsole.Status().Start($"loading {Path.GetFileName(checkpoint)}", _ => SdxlModel.Load(checkpoint, device: device, dtype: dtype));
                 using var refiner = s.Refiner is null ? null
                     : AnsiConsole.Status().Start($"loading {Path.GetFileName(s.Refiner)}", _ => SdxlModel.Load(s.Refiner, device: device, dtype: dtype));
-                var refine = new RefinerSettings(refinerMode, Sampler: samplerName, CfgScale: settings.CfgScale) is var r && s.RefinerAt is { } at
-                    ? refinerMode == Stages.RefinerMode.Handoff ? r with { HandoffFraction = at } : r with { Strength = at }
-                    : new RefinerSettings(refinerMode, Sampler: samplerName, CfgScale: settings.CfgScale);
-                int totalSteps = stepsOverride ?? settings.Steps + (refiner is null ? 0 : refinerMode == Stages.RefinerMode.SDEdit ? refine.Steps : 0);
-                using var result = SamplingProgress.Run($"{settings.Sampler} × {settings.Steps}", totalSteps, cts.Token, options =>
-                    generate(model, refiner, registry, settings, refine, options));
+                var plan = Plan(s, prompt, seed, model, refiner, registry, size).Validate();
+                using var result = SamplingProgress.Run($"{plan.Names.Sampler} × {plan.Sigmas.Steps}", plan.TotalSteps, cts.Token, options =>
+                    generate(plan, options));
                 if (result.PromptTokensDropped > 0)
                     AnsiConsole.MarkupLine($"[yellow]warning:[/] the prompt is longer than 75 tokens; {result.PromptTokensDropped} tokens were dropped");
-                for (int i = 0; i < settings.BatchSize; i++)
+                for (int i = 0; i < plan.BatchSize; i++)
                 {
-                    var path = settings.BatchSize == 1 ? s.Out : Path.ChangeExtension(s.Out, null) + $"-{i}" + Path.GetExtension(s.Out);
+                    var path = plan.BatchSize == 1 ? s.Out : Path.ChangeExtension(s.Out, null) + $"-{i}" + Path.GetExtension(s.Out);
                     using var image = result.Images[i];
                     PngImage.WriteAtomically(path, PngImage.Encode(image, result.Parameters[i]));
-                    AnsiConsole.MarkupLine($"wrote [green]{Markup.Escape(path)}[/] (seed {settings.Seed})");
+                    AnsiConsole.MarkupLine($"wrote [green]{Markup.Escape(path)}[/] (seed {plan.Seed})");
                 }
                 return 0;
             }
