@@ -2,8 +2,8 @@ using Pipeline.Diffusion.Sampling;
 using Pipeline.Generation;
 using Pipeline.Models.Bundles;
 using Pipeline.Stages;
+using Pipeline.Tests.Models;
 using Pipeline.Tests.Stages;
-using TorchSharp;
 using Xunit;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
@@ -22,17 +22,7 @@ public sealed class PlanMemoryLawTests(ITestOutputHelper output) : IDisposable
         _refiner.Dispose();
     }
 
-    static long Live => DisposeScopeManager.Statistics.ThreadTotalLiveCount;
-
-    void AssertNoLeak(string what, Action run)
-    {
-        run();   // warm-up: anything created once per model shows up here, not as a leak
-        long before = Live;
-        run();
-        long after = Live;
-        output.WriteLine($"{what}: live tensors {before} → {after}");
-        Assert.True(before == after, $"{what} left {after - before} live tensors behind");
-    }
+    void AssertNoLeak(string what, Action run) => MemoryLaw.AssertNoLeak(output, what, run);
 
     [Fact]
     public void Plan_runs_of_every_kind_leave_no_live_tensors()
