@@ -93,12 +93,12 @@ public sealed record GenerationPlan(SdxlModel Model, ImmutableArray<PromptRow> R
 
     /// <summary>Runs the plan: latents, decoded images and their parameters.</summary>
     public GenerationResult Run(IProgress<PlanProgress>? progress = null, CancellationToken cancellation = default) =>
-        PlanExecutor.Run(Validate(), PlanExecutor.Progress(this, progress, cancellation));
+        PlanExecutor.Run(this, PlanExecutor.Progress(this, progress, cancellation));
 
     /// <summary>Runs the plan with sampler options shared by every phase (a host's progress bar).</summary>
     public GenerationResult Run(SamplingOptions options) => PlanExecutor.Run(this, _ => options);
 
     /// <summary>Runs the plan up to the latents (no decode).</summary>
     public Tensor RunLatents(IProgress<PlanProgress>? progress = null, CancellationToken cancellation = default) =>
-        PlanExecutor.Latents(Validate(), PlanExecutor.Progress(this, progress, cancellation)).Latents;
+        PlanExecutor.Latents(this, PlanExecutor.Progress(this, progress, cancellation)).Latents;
 }

@@ -46,9 +46,15 @@ public static class PlanExecutor
     /// <summary>Sampler options per phase that report to <paramref name="progress"/> with a running count over the whole plan.</summary>
     public static Func<string, SamplingOptions> Progress(GenerationPlan plan, IProgress<PlanProgress>? progress, CancellationToken cancellation)
     {
-        int total = plan.TotalSteps, done = 0;
-        return phase => new SamplingOptions(progress is null ? null
-            : s => progress.Report(new PlanProgress(phase, s.Index + 1, s.Count, ++done, total, s.Sigma)), cancellation);
+        // The total is read when the first phase starts, after the executor validated the plan.
+        int? total = null;
+        int done = 0;
+        return phase =>
+        {
+            if (progress is null) return new SamplingOptions(null, cancellation);
+            total ??= plan.TotalSteps;
+            return new SamplingOptions(s => progress.Report(new PlanProgress(phase, s.Index + 1, s.Count, ++done, total.Value, s.Sigma)), cancellation);
+        };
     }
 
     static Tensor Base(GenerationPlan plan, PromptTokens? tokens, SamplingOptions options)
