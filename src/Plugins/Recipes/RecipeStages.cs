@@ -32,10 +32,15 @@ public sealed class RecipeStages
     /// <summary>Stages that are not bound to a run (no registry): only the model-free helpers work.</summary>
     public static RecipeStages Default { get; } = new();
 
-    ComponentRegistry Registry => _registry ?? throw new InvalidOperationException("these stages are not bound to a run's registry");
+    IRecipeProgress Progress => _registry is null || _progress is null
+        ? throw new InvalidOperationException("these stages are not bound to a run (registry, progress)")
+        : _progress;
 
-    SamplingOptions Options(string stage, int total) =>
-        new(step => _progress?.Report(stage, step.Index + 1, total), _cancellation);
+    SamplingOptions Options(string stage, int total)
+    {
+        var progress = Progress;
+        return new(step => progress.Report(stage, step.Index + 1, total), _cancellation);
+    }
 
     /// <summary>Loads a single-file checkpoint, or the embedded default when <paramref name="checkpoint"/> is null.</summary>
     public SdxlModel LoadModel(string? checkpoint = null, ScalarType dtype = ScalarType.Float32) =>
@@ -46,16 +51,16 @@ public sealed class RecipeStages
         SdxlModel.Load(checkpoint ?? EmbeddedModels.Refiner ?? throw new InvalidOperationException(EmbeddedModels.MissingMessage), dtype: dtype);
 
     /// <summary>Runs <paramref name="plan"/> through the one executor, reporting every sampler step to the run's progress.</summary>
-    public GenerationResult Run(GenerationPlan plan) => plan.Run(PlanProgress(plan), _cancellation);
+    public GenerationResult Run(GenerationPlan plan) => plan.Run(PlanProgress(plan, Progress), _cancellation);
 
     /// <summary>Runs <paramref name="plan"/> up to the latents (no decode).</summary>
-    public Tensor RunLatents(GenerationPlan plan) => plan.RunLatents(PlanProgress(plan), _cancellation);
+    public Tensor RunLatents(GenerationPlan plan) => plan.RunLatents(PlanProgress(plan, Progress), _cancellation);
 
     /// <summary>Sampler options for a stage run by hand (<c>DenoiseStage.Run</c>): progress as "<paramref name="label"/> i/total", the run's cancellation.</summary>
     public SamplingOptions Sampling(string label, int total) => Options(label, total);
 
-    IProgress<PlanProgress> PlanProgress(GenerationPlan plan) =>
-        new InlineProgress<PlanProgress>(p => _progress?.Report($"{p.Phase} {plan.Names.Sampler ?? plan.Sampler.GetType().Name}", p.Done, p.Total));
+    IProgress<PlanProgress> PlanProgress(GenerationPlan plan, IRecipeProgress progress) =>
+        new InlineProgress<PlanProgress>(p => progress.Report($"{p.Phase} {plan.Names.Sampler ?? plan.Sampler.GetType().Name}", p.Done, p.Total));
 
     /// <summary>Writes image <paramref name="index"/> of a result as a PNG with its parameters (atomically); returns the path.</summary>
     public string SavePng(RecipeOutput output, string name, GenerationResult result, int index = 0)
