@@ -11,7 +11,7 @@ public static class PlanDescription
     public static string Of(GenerationPlan plan)
     {
         var sb = new StringBuilder();
-        void Line(string key, string value) => sb.Append("  ").Append(key.PadRight(13)).Append(value).Append('\n');
+        void Line(string key, string value) => sb.Append("  ").Append(key.PadRight(15)).Append(value).Append('\n');
         sb.Append("GenerationPlan\n");
         var model = plan.Model;
         Line("model", model is null ? "none" : $"{model.Name}{(model.Hash is null ? "" : $" [{model.Hash}]")} ({model.Config.Name}, {model.Config.Kind.ToString().ToLowerInvariant()}, {model.ComputeDType}, {model.Device})");

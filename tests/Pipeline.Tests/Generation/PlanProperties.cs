@@ -88,8 +88,8 @@ public sealed class PlanProperties : IDisposable
             .WithRefiner(RefinerStep.Handoff(refiner, 0.8, new EulerEDMSampler(), new VanillaCFG(2)) with { SamplerName = "euler" })
             .WithInit(InitInput.FromImage(image, 0.5));
         var text = plan.Describe();
-        Assert.Contains("refiner      tiny-refiner, handoff at 0.8", text);
-        Assert.Contains("init         image [1, 3, 40, 32], strength 0.5 → runs 5 steps", text);
+        Assert.Contains("refiner        tiny-refiner, handoff at 0.8", text);
+        Assert.Contains("init           image [1, 3, 40, 32], strength 0.5 → runs 5 steps", text);
         Assert.Contains("base runs", text);
         Assert.Contains("EulerEDMSampler(SChurn=0, STmin=0, STmax=∞, SNoise=1)", text);
         Assert.Contains("VanillaCFG(Scale=2)", text);
