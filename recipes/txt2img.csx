@@ -1,22 +1,29 @@
 // sdxl run recipes/txt2img.csx --prompt "a red circle on a blue background" [--checkpoint FILE] [--negative TEXT]
-//   [--steps 25] [--cfg 2] [--sampler euler] [--schedule legacy_ddpm] [--seed 0] [--width 64] [--height 64] [--batch 1]
-// Text to image with the embedded default (or a checkpoint); writes txt2img-<seed>[-i].png into the output folder.
+//   [--steps N] [--cfg X] [--sampler NAME] [--schedule NAME] [--seed 0] [--width PX] [--height PX] [--batch 1]
+// Text to image as a plan: builds it (defaults from the loaded model: 64 px, 25 steps, CFG 2, euler_ancestral for the
+// embedded default; 1024 px, 30 steps, CFG 5, euler for a full-size checkpoint), prints it, runs it.
+// Writes txt2img-<seed>[-i].png into the output folder.
 
-var checkpoint = Args.Get<string?>("checkpoint", null);
-var model = Stages.LoadModel(checkpoint);
-int size = checkpoint is null ? 64 : 1024;
-var settings = new GenerationSettings(
-    Prompt: Args.Require<string>("prompt"),
-    NegativePrompt: Args.Get("negative", ""),
-    Width: Args.Get("width", size), Height: Args.Get("height", size),
-    Steps: Args.Get("steps", 25), CfgScale: Args.Get("cfg", checkpoint is null ? 2.0 : 5.0),
-    Sampler: Args.Get("sampler", "euler"), Schedule: Args.Get("schedule", "legacy_ddpm"),
-    Seed: Args.Get("seed", 0L), BatchSize: Args.Get("batch", 1));
+var model = Stages.LoadModel(Args.Get<string?>("checkpoint", null));
+var d = GenerationDefaults.For(model);
+var size = new ImageSize(Args.Get("height", d.Size.Height), Args.Get("width", d.Size.Width));
+var sampler = Args.Get("sampler", d.Sampler);
+var schedule = Args.Get("schedule", d.Schedule);
 
-var result = Stages.TextToImage(model, settings);
+// Names are resolved here, at the recipe's edge; the plan holds the objects.
+var plan = new GenerationPlan(model,
+    Rows: PromptRow.For(Args.Require<string>("prompt"), size, Args.Get("negative", ""), Args.Get("batch", 1)),
+    Size: size,
+    Sigmas: Registry.Schedule(schedule, Args.Get("steps", d.Steps)),
+    Sampler: Registry.Sampler(sampler),
+    Guider: CfgScale.Guider(Args.Get("cfg", d.CfgScale)),
+    Seed: Args.Get("seed", 0L)) { Names = new ComponentNames(sampler, schedule) };
+Progress.Log(plan.Describe());
+
+var result = Stages.Run(plan);
 var written = new List<string>();
-for (int i = 0; i < settings.BatchSize; i++)
-    written.Add(Stages.SavePng(Output, settings.BatchSize == 1 ? $"txt2img-{settings.Seed}.png" : $"txt2img-{settings.Seed}-{i}.png", result, i));
+for (int i = 0; i < plan.BatchSize; i++)
+    written.Add(Stages.SavePng(Output, plan.BatchSize == 1 ? $"txt2img-{plan.Seed}.png" : $"txt2img-{plan.Seed}-{i}.png", result, i));
 // Top-level `using var` is not available in C# scripts: dispose explicitly.
-foreach (var d in new IDisposable?[] { result, model }) d?.Dispose();
+foreach (var disposable in new IDisposable?[] { result, model }) disposable?.Dispose();
 string.Join(Environment.NewLine, written)

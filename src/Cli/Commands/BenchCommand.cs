@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using Pipeline.Checkpoints;
+using Pipeline.Components;
 using Pipeline.Cli.Options;
 using Pipeline.Diagnostics;
 using Pipeline.Models.Bundles;
@@ -175,12 +176,10 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         using var model = SdxlModel.Create(config);
         var registry = Pipeline.Plugins.Hosting.PluginHost.LoadOnce().Registry;
         int steps = 20 * s.Evals;
-        var settings = new Pipeline.Stages.GenerationSettings("a red circle on a blue background", Width: 64, Height: 64, Steps: steps, CfgScale: 2);
-        var sigmas = new Pipeline.Diffusion.Discretization.LegacyDDPMDiscretization().GetSigmas(steps);
+        var plan = registry.TextToImage(model, "a red circle on a blue background", new(64, 64), "euler", "legacy_ddpm", steps, 2.0, 0);
+        var sigmas = plan.Sigmas;
         using var noGrad = no_grad();
-        var tokens = Pipeline.Tokenize.TokenizeStage.Run(new[] { settings.Prompt });
-        var negative = Pipeline.Tokenize.TokenizeStage.Run(new[] { "" });
-        using var conditioning = Pipeline.Stages.ConditionStage.Run(model.Conditioner, tokens, negative, true, new(64, 64), default, new(64, 64));
+        using var conditioning = Pipeline.Stages.ConditionStage.Run(model.Conditioner, plan.Rows);
         var both = Pipeline.Conditioning.Conditioning.Concatenate(conditioning.Uncond, conditioning.Cond);
         void Bare()
         {
@@ -197,8 +196,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         int reported = 0;
         void Hosted()
         {
-            using var latents = Pipeline.Stages.TextToImage.Latents(model, registry, settings,
-                new Pipeline.Diffusion.Sampling.SamplingOptions(_ => reported++));
+            using var latents = plan.RunLatents(new Pipeline.Generation.InlineProgress<Pipeline.Generation.PlanProgress>(_ => reported++));
         }
         var bare = Time(3, Bare);
         var hosted = Time(3, Hosted);

@@ -1,8 +1,8 @@
 using System.ComponentModel;
+using Pipeline.Conditioning;
+using Pipeline.Generation;
 using Pipeline.Imaging;
-using Pipeline.Stages;
 using Spectre.Console.Cli;
-using static TorchSharp.torch;
 
 namespace Pipeline.Cli.Commands;
 
@@ -26,14 +26,11 @@ public sealed class Img2ImgCommand : Command<Img2ImgCommand.Settings>
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellation) =>
-        CliErrors.Guard(() =>
-        {
-            var size = ImageHeader.Size(s.Image);
-            return GenerationRunner.Run("img2img", s, s.Prompt, cancellation, (model, refiner, registry, settings, refine, options) =>
+        GenerationRunner.Run("img2img", s, s.Prompt, cancellation, (plan, options) =>
             {
                 using var image = PngImage.Read(s.Image);
                 using var batch = image.unsqueeze(0);
-                return ImageToImage.Run(model, registry, batch, settings, s.Strength, options);
-            }, size: size);
-        });
+                return plan.WithInit(InitInput.FromImage(batch, s.Strength)).Run(options);
+            },
+            size: () => ImageHeader.Size(s.Image) is var (w, h) ? new ImageSize(h, w) : default);
 }

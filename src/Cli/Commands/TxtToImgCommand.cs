@@ -1,15 +1,7 @@
 using System.ComponentModel;
 using Pipeline.Cli.Options;
-using Pipeline.Cli.Rendering;
-using Pipeline.Components;
-using Pipeline.Imaging;
-using Pipeline.Models.Bundles;
-using Pipeline.Plugins.Hosting;
-using Pipeline.Runtime;
-using Pipeline.Stages;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using static TorchSharp.torch;
 
 namespace Pipeline.Cli.Commands;
 
@@ -22,10 +14,7 @@ public sealed class TxtToImgCommand : Command<TxtToImgCommand.Settings>
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellation) =>
-        GenerationRunner.Run("txt2img", s, s.Prompt, cancellation, (model, refiner, registry, settings, refine, options) =>
-            refiner is null
-                ? TextToImage.Run(model, registry, settings, options)
-                : TextToImage.RunWithRefiner(model, refiner, registry, settings, refine, options));
+        GenerationRunner.Run("txt2img", s, s.Prompt, cancellation, (plan, options) => plan.Run(options));
 }
 
 /// <summary>Options shared by the image commands. Everything that can be checked without a model is checked in <see cref="Validate"/>.</summary>
@@ -96,78 +85,4 @@ public class GenerationOptions : CommandSettings
         catch (ArgumentException e) { problem = e.Message; }
         if (problem is not null) yield return problem;
     }
-}
-
-/// <summary>Loads models, runs a generation under a progress bar with Ctrl+C, writes PNGs with their parameters.</summary>
-public static class GenerationRunner
-{
-    public delegate GenerationResult Generate(SdxlModel model, SdxlModel? refiner, ComponentRegistry registry, GenerationSettings settings,
-        RefinerSettings refine, Pipeline.Diffusion.Sampling.SamplingOptions options);
-
-    public static int Run(string command, GenerationOptions s, string prompt, CancellationToken cancellation, Generate generate,
-        (int Width, int Height)? size = null, int? stepsOverride = null) =>
-        CliErrors.Guard(() =>
-        {
-            // Everything here is cheap (option forms, registry names, the checkpoint's header); models load only after.
-            var dtype = OptionParsing.DType(s.DType);
-            var device = OptionParsing.Device(s.Device);
-            var refinerMode = GenerationOptions.ParseRefinerMode(s.RefinerMode);
-            var checkpoint = s.Checkpoint ?? EmbeddedModels.Base ?? throw new CliException(EmbeddedModels.MissingMessage);
-            var config = SdxlModel.ReadConfig(checkpoint);
-            if (config.Kind != SdxlModelKind.Base) throw new CliException($"{checkpoint} is an SDXL refiner; give it as --refiner and a base model as --checkpoint");
-            if (s.Refiner is not null && SdxlModel.ReadConfig(s.Refiner).Kind != SdxlModelKind.Refiner)
-                throw new CliException($"--refiner {s.Refiner} is not an SDXL refiner model");
-            var defaults = ModelDefaults.For(config);
-            var snapshot = PluginHost.LoadOnce();
-            PluginsCommand.WarnAboutFailures(snapshot);
-            var registry = snapshot.Registry;
-            var samplerName = s.Sampler ?? defaults.Sampler;
-            _ = registry.Sampler(samplerName);
-            _ = registry.Discretization(s.Schedule);
-            var (width, height) = size ?? (s.Width ?? defaults.Size, s.Height ?? defaults.Size);
-            var sizeProblems = defaults.SizeProblems(width, height, config.Name).ToList();
-            if (sizeProblems.Count > 0) throw new CliException(string.Join("; ", sizeProblems));
-            long seed = s.Seed is null or -1 ? Random.Shared.NextInt64(0, 1L << 32) : s.Seed.Value;
-            var settings = new GenerationSettings(prompt, s.Negative, width, height,
-                s.Steps ?? defaults.Steps, s.Cfg ?? defaults.Cfg, samplerName, s.Schedule, seed, s.Batch,
-                OptionParsing.Size(s.OriginalSize, "--original-size"), OptionParsing.Crop(s.Crop), OptionParsing.Size(s.TargetSize, "--target-size"));
-            settings.Validate(config.Vae.DownscaleFactor);
-            var outPath = s.Out ?? OutputPaths.Default(command, seed);
-            var outDirectory = Path.GetDirectoryName(Path.GetFullPath(outPath))!;
-            if (File.Exists(outDirectory)) throw new CliException($"--out {outPath}: {outDirectory} is a file, not a folder");
-
-            TorchRuntime.Configure(s.Threads is { } t ? new RuntimeSettings(t) : RuntimeSettings.Default);
-            using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
-            Console.CancelKeyPress += onCancel;
-            try
-            {
-                using var model = AnsiConsole.Status().Start($"loading {Path.GetFileName(checkpoint)}", _ => SdxlModel.Load(checkpoint, device: device, dtype: dtype));
-                using var refiner = s.Refiner is null ? null
-                    : AnsiConsole.Status().Start($"loading {Path.GetFileName(s.Refiner)}", _ => SdxlModel.Load(s.Refiner, device: device, dtype: dtype));
-                var refine = new RefinerSettings(refinerMode, Sampler: samplerName, CfgScale: settings.CfgScale) is var r && s.RefinerAt is { } at
-                    ? refinerMode == Stages.RefinerMode.Handoff ? r with { HandoffFraction = at } : r with { Strength = at }
-                    : new RefinerSettings(refinerMode, Sampler: samplerName, CfgScale: settings.CfgScale);
-                int totalSteps = stepsOverride ?? settings.Steps + (refiner is null ? 0 : refinerMode == Stages.RefinerMode.SDEdit ? refine.Steps : 0);
-                using var result = SamplingProgress.Run($"{settings.Sampler} × {settings.Steps}", totalSteps, cts.Token, options =>
-                    generate(model, refiner, registry, settings, refine, options));
-                if (result.PromptTokensDropped > 0)
-                    AnsiConsole.MarkupLine($"[yellow]warning:[/] the prompt is longer than 75 tokens; {result.PromptTokensDropped} tokens were dropped");
-                for (int i = 0; i < settings.BatchSize; i++)
-                {
-                    var path = settings.BatchSize == 1 ? outPath : Path.ChangeExtension(outPath, null) + $"-{i}" + Path.GetExtension(outPath);
-                    Directory.CreateDirectory(outDirectory);
-                    using var image = result.Images[i];
-                    PngImage.WriteAtomically(path, PngImage.Encode(image, result.Parameters[i]));
-                    AnsiConsole.MarkupLine($"wrote [green]{Markup.Escape(path)}[/] (seed {settings.Seed})");
-                }
-                return ExitCodes.Ok;
-            }
-            catch (OperationCanceledException)
-            {
-                AnsiConsole.MarkupLine("[yellow]cancelled[/]: stopped between steps; no image written");
-                return ExitCodes.Cancelled;
-            }
-            finally { Console.CancelKeyPress -= onCancel; }
-        });
 }

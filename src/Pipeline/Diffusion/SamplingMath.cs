@@ -31,7 +31,7 @@ public static class SamplingMath
     /// <summary>A [B] vector filled with σ (sgm's <c>s_in * sigmas[i]</c>).</summary>
     public static Tensor SigmaVector(Tensor x, float sigma) => full(new[] { x.shape[0] }, sigma, ScalarType.Float32, x.device);
 
-    /// <summary>sgm's initial scaling x·√(1 + σ₀²) of unit-variance input noise, as a new tensor.</summary>
+    /// <summary>sgm's start for pure noise: unit-variance draws times √(1 + σ₀²), as a new tensor (used by the Noise stage).</summary>
     public static Tensor ScaleInitialNoise(Tensor x, Sigmas sigmas) => x * Math.Sqrt(1.0 + (double)sigmas[0] * sigmas[0]);
 
     // Scalar forms: a sampler takes one σ per step from its Sigmas schedule (the same for every batch row). σ values

@@ -1,60 +1,56 @@
 using Pipeline.Conditioning;
-using Pipeline.Tokenize;
+using Pipeline.Generation;
 using static TorchSharp.torch;
 
 namespace Pipeline.Stages;
 
-/// <summary>The conditional and unconditional conditioning of one batch. Owns its tensors.</summary>
-public sealed record ConditioningPair(Conditioning.Conditioning Cond, Conditioning.Conditioning Uncond) : IDisposable
-{
-    public void Dispose()
-    {
-        foreach (var c in new[] { Cond, Uncond })
-        {
-            c.CrossAttn?.Dispose();
-            c.Vector?.Dispose();
-            c.Concat?.Dispose();
-        }
-    }
-}
-
 /// <summary>
-/// Condition: token ids + size/crop/aesthetic values → conditioning, as sgm's SDXL sampling does it: each branch
-/// gets its own rows; an empty negative prompt zeroes the unconditional text embeddings (sgm's
-/// <c>force_uc_zero_embeddings=["txt"]</c>) while its size/crop/aesthetic embeddings are still computed.
+/// Condition: token ids + micro-conditioning → the conditional and unconditional conditioning, as sgm's SDXL sampling
+/// computes them: each branch from its own rows (the unconditional one with the negative aesthetic score); a row whose
+/// negative prompt is empty gets zeroed unconditional text embeddings (sgm's <c>force_uc_zero_embeddings=["txt"]</c>)
+/// while its size/crop/aesthetic embeddings are still computed.
 /// </summary>
 public static class ConditionStage
 {
-    public static ConditioningPair Run(GeneralConditioner conditioner, Tokens prompt, Tokens negative, bool zeroNegativeText,
-        ImageSize originalSize, CropCoords crop, ImageSize targetSize,
-        double aestheticScore = ConditionerInput.DefaultAestheticScore,
-        double negativeAestheticScore = ConditionerInput.DefaultNegativeAestheticScore)
+    public static ConditioningPair Run(GeneralConditioner conditioner, PromptTokens tokens, IReadOnlyList<MicroConditioning> micro,
+        IReadOnlyList<bool> zeroNegative)
     {
-        if (prompt.Count != negative.Count) throw new ArgumentException($"{prompt.Count} prompts but {negative.Count} negative prompts");
-        IReadOnlyList<ConditionerInput> Rows(Tokens t, double aesthetic) => Enumerable.Range(0, t.Count)
-            .Select(i => new ConditionerInput(t.ClipL[i].Ids.ToArray(), t.OpenClip[i].Ids.ToArray(), originalSize, crop, targetSize, aesthetic))
+        ArgumentNullException.ThrowIfNull(conditioner);
+        ArgumentNullException.ThrowIfNull(tokens);
+        int n = tokens.Prompt.Count;
+        if (tokens.Negative.Count != n || micro.Count != n || zeroNegative.Count != n)
+            throw new ArgumentException($"{n} prompts, {tokens.Negative.Count} negative prompts, {micro.Count} micro-conditionings and {zeroNegative.Count} zero flags: one of each per row");
+        IReadOnlyList<ConditionerInput> Rows(Tokenize.Tokens t, Func<MicroConditioning, double> aesthetic) => Enumerable.Range(0, n)
+            .Select(i => new ConditionerInput(t.ClipL[i].Ids.ToArray(), t.OpenClip[i].Ids.ToArray(), micro[i].OriginalSize, micro[i].Crop,
+                micro[i].TargetSize, aesthetic(micro[i])))
             .ToList();
         using var noGrad = no_grad();
-        var (c, u) = conditioner.GetUnconditionalConditioning(Rows(prompt, aestheticScore), Rows(negative, negativeAestheticScore),
-            zeroNegativeText ? new[] { EmbedderKeys.Text } : null);
-        return new ConditioningPair(c, u);
+        var cond = Rows(tokens.Prompt, m => m.AestheticScore);
+        var uncond = Rows(tokens.Negative, m => m.NegativeAestheticScore);
+        string[] text = { EmbedderKeys.Text };
+        if (zeroNegative.All(z => z) || zeroNegative.All(z => !z))
+        {
+            var (c, u) = conditioner.GetUnconditionalConditioning(cond, uncond, zeroNegative[0] ? text : null);
+            return new ConditioningPair(c, u);
+        }
+        // Mixed rows: both unconditional variants, each row taking the one its negative prompt asks for.
+        var (c2, encoded) = conditioner.GetUnconditionalConditioning(cond, uncond);
+        var zeroed = conditioner.Forward(uncond, text);
+        using var scope = NewDisposeScope();
+        var mask = tensor(zeroNegative.ToArray());
+        Tensor? Pick(Tensor? z, Tensor? e) => z is null || e is null ? null
+            : where(mask.to(z.device).view(new[] { (long)n }.Concat(Enumerable.Repeat(1L, (int)z.dim() - 1)).ToArray()), z, e).MoveToOuterDisposeScope();
+        var picked = new Conditioning.Conditioning(Pick(zeroed.CrossAttn, encoded.CrossAttn), Pick(zeroed.Vector, encoded.Vector),
+            Pick(zeroed.Concat, encoded.Concat));
+        new ConditioningPair(zeroed, encoded).Dispose();
+        return new ConditioningPair(c2, picked);
     }
 
-    /// <summary>
-    /// Tokenizes <paramref name="prompt"/> and <paramref name="negative"/> for a batch of <paramref name="batch"/> and conditions
-    /// them; an empty (or whitespace) negative prompt zeroes the unconditional text embeddings.
-    /// </summary>
-    public static ConditioningPair ForPrompt(GeneralConditioner conditioner, string prompt, string negative, int batch,
-        ImageSize originalSize, CropCoords crop, ImageSize targetSize,
-        double aestheticScore = ConditionerInput.DefaultAestheticScore,
-        double negativeAestheticScore = ConditionerInput.DefaultNegativeAestheticScore)
-    {
-        var tokens = TokenizeStage.Run(Enumerable.Repeat(prompt, batch).ToList());
-        var negativeTokens = TokenizeStage.Run(Enumerable.Repeat(negative, batch).ToList());
-        return Run(conditioner, tokens, negativeTokens, string.IsNullOrWhiteSpace(negative), originalSize, crop, targetSize,
-            aestheticScore, negativeAestheticScore);
-    }
+    /// <summary>Tokens + micro-conditioning of <paramref name="rows"/> (the usual call).</summary>
+    public static ConditioningPair Run(GeneralConditioner conditioner, PromptTokens tokens, IReadOnlyList<PromptRow> rows) =>
+        Run(conditioner, tokens, rows.Select(r => r.Micro).ToList(), rows.Select(r => r.ZeroesNegative).ToList());
 
-    /// <summary>How many tokens of <paramref name="text"/> the CLIP-L tokenizer drops (beyond 75).</summary>
-    public static int DroppedTokens(string text) => TokenizeStage.Run(new[] { text }).ClipL[0].DroppedTokens;
+    /// <summary>Tokenize + Condition of <paramref name="rows"/>.</summary>
+    public static ConditioningPair Run(GeneralConditioner conditioner, IReadOnlyList<PromptRow> rows) =>
+        Run(conditioner, PromptTokenizer.Run(rows), rows);
 }

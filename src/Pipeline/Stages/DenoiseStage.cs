@@ -1,22 +1,29 @@
 using Pipeline.Diffusion;
-using Pipeline.Diffusion.Denoising;
 using Pipeline.Diffusion.Guidance;
 using Pipeline.Diffusion.Sampling;
+using Pipeline.Models.Bundles;
 using static TorchSharp.torch;
 
 namespace Pipeline.Stages;
 
-/// <summary>Denoise: the sampler loop over a noise schedule with guidance, under no-grad.</summary>
+/// <summary>
+/// Denoise: the sampler loop over <paramref name="sigmas"/> with guidance, under no-grad. <c>x</c> is the latent at
+/// sigmas[0] (see <see cref="NoiseStage"/>); the result is the latent at the schedule's last σ (a clean latent when the
+/// schedule ends with 0, a noisy one at a handoff boundary otherwise).
+/// </summary>
 public static class DenoiseStage
 {
-    /// <summary>CFG scale 1 is the conditional prediction alone: run it without the unconditional half.</summary>
-    public static IGuider GuiderFor(double cfgScale) => cfgScale == 1.0 ? new IdentityGuider() : new VanillaCFG(cfgScale);
-
-    public static Tensor Run(ISampler sampler, IGuider guider, IDenoiser denoiser, IDiffusionNetwork network, Tensor x, Sigmas sigmas,
-        ConditioningPair conditioning, INoiseSource noise, SamplingOptions? options = null)
+    public static Tensor Run(SdxlModel model, Tensor x, Sigmas sigmas, ConditioningPair conditioning, ISampler sampler, IGuider guider,
+        INoiseSource noise, SamplingOptions? options = null)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(conditioning);
+        ArgumentNullException.ThrowIfNull(sampler);
+        ArgumentNullException.ThrowIfNull(guider);
+        if (conditioning.BatchSize != x.shape[0])
+            throw new ArgumentException($"the conditioning has {conditioning.BatchSize} rows but the latent batch has {x.shape[0]}");
         using var noGrad = no_grad();
-        var denoise = Guided.Compose(guider, denoiser, network, conditioning.Cond, conditioning.Uncond);
+        var denoise = Guided.Compose(guider, model.Denoiser, model.Network, conditioning.Cond, conditioning.Uncond);
         return sampler.Sample(denoise, x, sigmas, noise, options);
     }
 }

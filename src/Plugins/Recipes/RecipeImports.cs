@@ -15,6 +15,7 @@ public static class RecipeImports
     [
         "System",
         "System.Collections.Generic",
+        "System.Collections.Immutable",
         "System.Globalization",
         "System.IO",
         "System.Linq",
@@ -29,6 +30,7 @@ public static class RecipeImports
         "Pipeline.Diffusion.Scaling",
         "Pipeline.Conditioning",
         "Pipeline.Imaging",
+        "Pipeline.Generation",
         "Pipeline.Models.Bundles",
         "Pipeline.Stages",
         "Pipeline.Training",

@@ -2,17 +2,17 @@ using Pipeline.Components;
 using Pipeline.Diffusion.Sampling;
 using Pipeline.Imaging;
 using Pipeline.Models.Bundles;
-using Pipeline.Stages;
+using Pipeline.Generation;
 using static TorchSharp.torch;
 
 namespace Pipeline.Plugins.Recipes;
 
 /// <summary>
-/// The stage functions a recipe composes (Tokenize → Condition → Noise → Denoise → Decode → Refine, see
-/// ARCHITECTURE.md), reached from a recipe as <c>Stages</c>. Each call uses the run's registry snapshot, reports its
-/// sampler steps to the run's progress and stops between steps when the run is cancelled. The single stages
-/// (<c>TokenizeStage</c>, <c>ConditionStage</c>, <c>NoiseStage</c>, <c>DenoiseStage</c>, <c>DecodeStage</c>,
-/// <c>RefineStage</c>) are imported too, for recipes that compose them by hand.
+/// What a recipe needs around the stages, reached from a recipe as <c>Stages</c>: loading models, running a
+/// <see cref="GenerationPlan"/> (reporting its sampler steps to the run's progress and stopping between steps when the
+/// run is cancelled), sampler options for stages run by hand, and image I/O. The stage functions themselves
+/// (<c>PromptTokenizer</c>, <c>ConditionStage</c>, <c>NoiseStage</c>, <c>EncodeStage</c>, <c>DenoiseStage</c>,
+/// <c>RefineStage</c>, <c>DecodeStage</c>) are imported, for recipes that compose them by hand.
 /// </summary>
 public sealed class RecipeStages
 {
@@ -32,10 +32,15 @@ public sealed class RecipeStages
     /// <summary>Stages that are not bound to a run (no registry): only the model-free helpers work.</summary>
     public static RecipeStages Default { get; } = new();
 
-    ComponentRegistry Registry => _registry ?? throw new InvalidOperationException("these stages are not bound to a run's registry");
+    IRecipeProgress Progress => _registry is null || _progress is null
+        ? throw new InvalidOperationException("these stages are not bound to a run (registry, progress)")
+        : _progress;
 
-    SamplingOptions Options(string stage, int total) =>
-        new(step => _progress?.Report(stage, step.Index + 1, total), _cancellation);
+    SamplingOptions Options(string stage, int total)
+    {
+        var progress = Progress;
+        return new(step => progress.Report(stage, step.Index + 1, total), _cancellation);
+    }
 
     /// <summary>Loads a single-file checkpoint, or the embedded default when <paramref name="checkpoint"/> is null.</summary>
     public SdxlModel LoadModel(string? checkpoint = null, ScalarType dtype = ScalarType.Float32) =>
@@ -45,21 +50,17 @@ public sealed class RecipeStages
     public SdxlModel LoadRefiner(string? checkpoint = null, ScalarType dtype = ScalarType.Float32) =>
         SdxlModel.Load(checkpoint ?? EmbeddedModels.Refiner ?? throw new InvalidOperationException(EmbeddedModels.MissingMessage), dtype: dtype);
 
-    public GenerationResult TextToImage(SdxlModel model, GenerationSettings settings) =>
-        Pipeline.Stages.TextToImage.Run(model, Registry, settings, Options($"txt2img {settings.Sampler}", settings.Steps));
+    /// <summary>Runs <paramref name="plan"/> through the one executor, reporting every sampler step to the run's progress.</summary>
+    public GenerationResult Run(GenerationPlan plan) => plan.Run(PlanProgress(plan, Progress), _cancellation);
 
-    public GenerationResult TextToImageWithRefiner(SdxlModel model, SdxlModel refiner, GenerationSettings settings, RefinerSettings refine) =>
-        Pipeline.Stages.TextToImage.RunWithRefiner(model, refiner, Registry, settings, refine, Options($"txt2img+refiner {settings.Sampler}", settings.Steps + refine.Steps));
+    /// <summary>Runs <paramref name="plan"/> up to the latents (no decode).</summary>
+    public Tensor RunLatents(GenerationPlan plan) => plan.RunLatents(PlanProgress(plan, Progress), _cancellation);
 
-    public GenerationResult ImageToImage(SdxlModel model, Tensor images01, GenerationSettings settings, double strength) =>
-        Pipeline.Stages.ImageToImage.Run(model, Registry, images01, settings, strength, Options($"img2img {settings.Sampler}", settings.Steps));
+    /// <summary>Sampler options for a stage run by hand (<c>DenoiseStage.Run</c>): progress as "<paramref name="label"/> i/total", the run's cancellation.</summary>
+    public SamplingOptions Sampling(string label, int total) => Options(label, total);
 
-    /// <summary>Reads an image file as [1, 3, H, W] in [0, 1].</summary>
-    public Tensor ReadImage(string path)
-    {
-        using var image = PngImage.Read(path);
-        return image.unsqueeze(0);
-    }
+    IProgress<PlanProgress> PlanProgress(GenerationPlan plan, IRecipeProgress progress) =>
+        new InlineProgress<PlanProgress>(p => progress.Report($"{p.Phase} {plan.Names.Sampler ?? plan.Sampler.GetType().Name}", p.Done, p.Total));
 
     /// <summary>Writes image <paramref name="index"/> of a result as a PNG with its parameters (atomically); returns the path.</summary>
     public string SavePng(RecipeOutput output, string name, GenerationResult result, int index = 0)
@@ -68,6 +69,13 @@ public sealed class RecipeStages
         var png = PngImage.Encode(image, result.Parameters[index]);
         output.WriteAtomically(name, s => s.Write(png));
         return output.PathFor(name);
+    }
+
+    /// <summary>Reads an image file as [1, 3, H, W] in [0, 1].</summary>
+    public Tensor ReadImage(string path)
+    {
+        using var image = PngImage.Read(path);
+        return image.unsqueeze(0);
     }
 
     /// <summary>Writes an RGB image [3, H, W] in [0, 1] as a PNG (atomically); returns the path.</summary>

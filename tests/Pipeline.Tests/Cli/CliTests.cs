@@ -25,26 +25,7 @@ public sealed class CliTests : IDisposable
         try { Directory.Delete(_dir, true); } catch (IOException) { }
     }
 
-    static (int Code, string Output) Sdxl(params string[] args)
-    {
-        var writer = new StringWriter();
-        var previous = AnsiConsole.Console;
-        var previousOut = Console.Out;
-        var previousErr = Console.Error;
-        // The command configures the process's torch threads (its default: one per core); restore the suite's.
-        var previousRuntime = Pipeline.Runtime.TorchRuntime.Applied;
-        AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer), Ansi = AnsiSupport.No, Interactive = InteractionSupport.No });
-        Console.SetOut(writer);
-        Console.SetError(writer);
-        try { return (Pipeline.Cli.Entry.Run(args), writer.ToString()); }
-        finally
-        {
-            AnsiConsole.Console = previous;
-            Console.SetOut(previousOut);
-            Console.SetError(previousErr);
-            if (previousRuntime is not null) Pipeline.Runtime.TorchRuntime.Configure(previousRuntime);
-        }
-    }
+    static (int Code, string Output) Sdxl(params string[] args) => CliHarness.Sdxl(args);
 
     static string OneLine(string s) => string.Join(" ", s.Split(new[] { ' ', '\n', '\r' }, StringSplitOptions.RemoveEmptyEntries));
 

@@ -14,25 +14,7 @@ namespace Pipeline.Tests.Cli;
 /// </summary>
 public sealed class CliUsageTests(ITestOutputHelper log)
 {
-    static (int Code, string Output) Sdxl(params string[] args)
-    {
-        var writer = new StringWriter();
-        var previous = AnsiConsole.Console;
-        var previousOut = Console.Out;
-        var previousErr = Console.Error;
-        var previousRuntime = Pipeline.Runtime.TorchRuntime.Applied;
-        AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer), Ansi = AnsiSupport.No, Interactive = InteractionSupport.No });
-        Console.SetOut(writer);
-        Console.SetError(writer);
-        try { return (Entry.Run(args), writer.ToString()); }
-        finally
-        {
-            AnsiConsole.Console = previous;
-            Console.SetOut(previousOut);
-            Console.SetError(previousErr);
-            if (previousRuntime is not null) Pipeline.Runtime.TorchRuntime.Configure(previousRuntime);
-        }
-    }
+    static (int Code, string Output) Sdxl(params string[] args) => CliHarness.Sdxl(args);
 
     public static IEnumerable<object[]> CommandNames => Entry.Commands.Select(c => new object[] { c.Name });
 
@@ -131,7 +113,7 @@ public sealed class CliUsageTests(ITestOutputHelper log)
 
     /// <summary>A real process: libtorch's native warnings (NNPACK on CPUs it does not support) never reach stderr.</summary>
     [Fact]
-    public void A_real_generation_prints_no_native_warnings_and_plain_progress_when_piped()
+    public async Task A_real_generation_prints_no_native_warnings_and_plain_progress_when_piped()
     {
         var exe = Path.Combine(AppContext.BaseDirectory, "sdxl.dll");
         var dir = Directory.CreateTempSubdirectory("cli-native").FullName;
@@ -141,11 +123,12 @@ public sealed class CliUsageTests(ITestOutputHelper log)
             foreach (var a in new[] { exe, "txt2img", "a red circle on a blue background", "--steps", "20", "--batch", "16", "--threads", "1", "--seed", "3", "--out", "o.png" })
                 start.ArgumentList.Add(a);
             using var process = Process.Start(start)!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEnd();
-            process.WaitForExit();
+            var stdoutTask = process.StandardOutput.ReadToEndAsync();
+            var stderrTask = process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            var (stdout, stderr) = (await stdoutTask, await stderrTask);
             log.WriteLine(stderr);
-            Assert.True(process.ExitCode == 0, stderr + stdout.Result);
+            Assert.True(process.ExitCode == 0, stderr + stdout);
             Assert.DoesNotContain("NNPACK", stderr);
             Assert.DoesNotContain("[W", stderr);   // libtorch's warning prefix
             Assert.Contains("step 20/20", stderr);

@@ -11,17 +11,7 @@ namespace Pipeline.Tests.Models;
 /// <summary>A forward of each model leaves the thread's live tensor count where it was (no leaks past the dispose scopes).</summary>
 public class MemoryLawTests(ITestOutputHelper output)
 {
-    static long Live => DisposeScopeManager.Statistics.ThreadTotalLiveCount;
-
-    void AssertNoLeak(string what, Action run)
-    {
-        run();   // warm-up: anything created once per model shows up here, not as a leak
-        long before = Live;
-        run();
-        long after = Live;
-        output.WriteLine($"{what}: live tensors {before} → {after}");
-        Assert.True(before == after, $"{what} left {after - before} live tensors behind");
-    }
+    void AssertNoLeak(string what, Action run) => MemoryLaw.AssertNoLeak(output, what, run);
 
     [Fact]
     public void Unet_and_wrapper_forwards_leave_no_live_tensors()

@@ -11,7 +11,8 @@ namespace Pipeline.Tests.Models;
 /// <summary>The denoiser scaling is part of the model config: chosen from the registry, stored by name, used by the model.</summary>
 public class ModelScalingTests
 {
-    static GenerationSettings Settings => new("a red circle on a blue background", Width: 32, Height: 32, Steps: 4, CfgScale: 2.0, Seed: 5);
+    static Pipeline.Generation.GenerationPlan Plan(SdxlModel model) => ComponentRegistry.BuiltIns.TextToImage(model, "a red circle on a blue background",
+        new Pipeline.Conditioning.ImageSize(32, 32), "euler", "legacy_ddpm", steps: 4, cfg: 2.0, seed: 5);
 
     static string TempPath() => Path.Combine(Path.GetTempPath(), $"tiny-{Guid.NewGuid():N}.safetensors");
 
@@ -28,11 +29,11 @@ public class ModelScalingTests
             Assert.IsType<VScaling>(v.Denoiser.Scaling);
             Assert.IsType<EpsScaling>(sameWeightsEps.Denoiser.Scaling);
 
-            using var result = TextToImage.Run(v, ComponentRegistry.BuiltIns, Settings);
+            using var result = Plan(v).Run();
             Assert.Equal(new long[] { 1, 3, 32, 32 }, result.Images.shape);
             using (var finite = result.Images.isfinite().all()) Assert.True(finite.item<bool>());
-            using var vLatents = TextToImage.Latents(v, ComponentRegistry.BuiltIns, Settings);
-            using var epsLatents = TextToImage.Latents(sameWeightsEps, ComponentRegistry.BuiltIns, Settings);
+            using var vLatents = Plan(v).RunLatents();
+            using var epsLatents = Plan(sameWeightsEps).RunLatents();
             using (var same = vLatents.eq(epsLatents).all()) Assert.False(same.item<bool>(), "the v config sampled like the eps config");
         }
         finally { File.Delete(path); }
@@ -49,8 +50,8 @@ public class ModelScalingTests
             using var loaded = SdxlModel.Load(path);
             Assert.Equal(new VScaling(), loaded.Config.Scaling);
             Assert.Equal(SdxlModelConfigJson.Serialize(model.Config), SdxlModelConfigJson.Serialize(loaded.Config));
-            using var a = TextToImage.Latents(model, ComponentRegistry.BuiltIns, Settings);
-            using var b = TextToImage.Latents(loaded, ComponentRegistry.BuiltIns, Settings);
+            using var a = Plan(model).RunLatents();
+            using var b = Plan(loaded).RunLatents();
             using (var same = a.eq(b).all()) Assert.True(same.item<bool>());
         }
         finally { File.Delete(path); }

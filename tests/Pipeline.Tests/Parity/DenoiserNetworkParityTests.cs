@@ -93,7 +93,7 @@ public class DenoiserNetworkParityTests(ITestOutputHelper output)
         var cond = new Cond(CrossAttn: g["cond_crossattn"], Vector: g["cond_vector"]);
         var uncond = new Cond(CrossAttn: g["uc_crossattn"], Vector: g["uc_vector"]);
         var steps_ = new List<Tensor>();
-        var latent = new EulerEDMSampler().Sample(Guided.Compose(new VanillaCFG(scale), denoiser, wrapper, cond, uncond), g["randn"], sigmas,
+        var latent = new EulerEDMSampler().Sample(Guided.Compose(new VanillaCFG(scale), denoiser, wrapper, cond, uncond), SamplingMath.ScaleInitialNoise(g["randn"], sigmas), sigmas,
             new ReplayNoise(Array.Empty<Tensor>()), new SamplingOptions(s => steps_.Add(s.X.clone().DetachFromDisposeScope())));
         double worst = 0;
         for (int k = 0; k < steps_.Count; k++)

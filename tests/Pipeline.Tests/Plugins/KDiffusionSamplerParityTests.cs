@@ -50,9 +50,8 @@ public class KDiffusionSamplerParityTests(ITestOutputHelper output)
         int draws = json.GetProperty("num_noise_draws").GetInt32();
         var noise = new ReplayNoise(Enumerable.Range(0, draws).Select(k => g[$"noise_{k}"]).ToList());
         var reported = new List<float>();
-        // k-diffusion takes x = noise·σ₀; our samplers take unit-variance noise and scale it by √(1 + σ₀²).
-        var xInit = g["x_init"];
-        var x = xInit / Math.Sqrt(1.0 + (double)sigmas[0] * sigmas[0]);
+        // k-diffusion's convention, which ours follow: x is already at σ₀ (x_init = noise·σ₀).
+        var x = g["x_init"];
 
         var result = sampler.Sample(Oracle, x, sigmas, noise, new SamplingOptions(s => reported.Add(s.Sigma)));
 

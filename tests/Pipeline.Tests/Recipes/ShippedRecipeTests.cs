@@ -60,6 +60,24 @@ public sealed class ShippedRecipeTests : IDisposable
     }
 
     [Fact]
+    public void The_stages_recipe_reuses_one_conditioning_for_several_seeds_and_txt2img_prints_its_plan()
+    {
+        var result = Run("stages.csx", "--prompt", "a red circle", "--checkpoint", _base, "--width", "32", "--height", "32", "--steps", "2",
+            "--seeds", "3,4,5");
+        var path = Path.Combine(_ws.Root, "out", "stages.png");
+        Assert.Equal(path, (string)result.ReturnValue!);
+        using (var grid = PngImage.Read(path)) Assert.True(grid.shape[2] >= 3 * 32, "three 32 px columns");
+
+        var progress = new RecordingRecipeProgress();
+        var globals = new RecipeGlobals(RecipeArgs.Parse(new[] { "--prompt", "a red circle", "--checkpoint", _base, "--width", "32", "--height", "32", "--steps", "2" }),
+            ComponentRegistry.BuiltIns, progress, new RecipeOutput(Path.Combine(_ws.Root, "out")), default, new RecipeStages(ComponentRegistry.BuiltIns, progress));
+        _ws.NewHost().Run(RecipeSource.FromFile(Path.Combine(RepositoryPaths.Root, "recipes", "txt2img.csx")), globals);
+        var log = string.Join("\n", progress.Events.OfType<RecipeProgressEvent.Logged>().Select(e => e.Message));
+        Assert.Contains("GenerationPlan", log);
+        Assert.Contains("euler_ancestral: EulerAncestralSampler(Eta=1, SNoise=1", log);   // the tiny model's default sampler
+    }
+
+    [Fact]
     public void A_recipe_naming_an_unknown_sampler_fails_before_sampling_with_the_valid_names()
     {
         var ex = Assert.Throws<RecipeRuntimeException>(() =>

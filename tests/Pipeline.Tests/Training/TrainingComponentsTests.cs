@@ -67,23 +67,8 @@ public class TrainingComponentsTests
     [Fact]
     public void The_training_command_resolves_component_names_and_lists_the_valid_ones()
     {
-        var writer = new StringWriter();
-        var previous = AnsiConsole.Console;
-        var previousRuntime = Pipeline.Runtime.TorchRuntime.Applied;   // the command configures torch threads; restore the suite's
-        var (previousOut, previousErr) = (Console.Out, Console.Error);
-        AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer), Ansi = AnsiSupport.No, Interactive = InteractionSupport.No });
-        Console.SetOut(writer);
-        Console.SetError(writer);
-        int code;
-        try { code = Pipeline.Cli.Entry.Run(new[] { "train", "--loss-weighting", "edn", "--work", Path.GetTempPath(), "--threads", "1" }); }
-        finally
-        {
-            AnsiConsole.Console = previous;
-            Console.SetOut(previousOut);
-            Console.SetError(previousErr);
-            if (previousRuntime is not null) Pipeline.Runtime.TorchRuntime.Configure(previousRuntime);
-        }
-        var output = string.Join(" ", writer.ToString().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        var (code, raw) = Pipeline.Tests.Cli.CliHarness.Sdxl("train", "--loss-weighting", "edn", "--work", Path.GetTempPath(), "--threads", "1");
+        var output = string.Join(" ", raw.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
         Assert.Equal(2, code);
         Assert.Contains("unknown loss weighting 'edn'; valid: edm, eps, unit, v", output);
     }

@@ -18,8 +18,9 @@ public sealed record SamplingOptions(Action<SamplerStep>? OnStep = null, Cancell
 /// <summary>
 /// A sampler (sgm/k-diffusion): integrates from σ₀ to the last σ. Stateless: knobs live in the implementing
 /// record, loop state stays local, randomness comes only from <paramref name="noise"/>.
-/// <para><paramref name="x"/> follows sgm's convention: unit-variance noise (or a noised latent divided by
-/// √(1+σ₀²)); the sampler scales it by √(1+σ₀²) into a new tensor and never mutates the caller's tensor.</para>
+/// <para><paramref name="x"/> follows k-diffusion's convention: it is already at sigmas[0] (pure noise scaled for σ₀,
+/// see <c>NoiseStage.Initial</c>, or a latent noised to σ₀, or another run's latent stopped at σ₀); the sampler never
+/// rescales it and never mutates the caller's tensor.</para>
 /// </summary>
 public interface ISampler
 {

@@ -3,8 +3,8 @@ using static TorchSharp.torch;
 namespace Pipeline.Diffusion.Sampling;
 
 /// <summary>
-/// The loop every built-in sampler shares: scales the input noise by √(1+σ₀²) into a new tensor, runs one
-/// dispose scope per step (only the new x, and whatever the step keeps with <see cref="Keep"/>, leaves it),
+/// The loop every built-in sampler shares: starts from the caller's x (already at σ₀, k-diffusion's convention; never
+/// rescaled or mutated), runs one dispose scope per step (only the new x, and whatever the step keeps with <see cref="Keep"/>, leaves it),
 /// checks cancellation between steps and reports each step.
 /// </summary>
 public static class SamplerLoop
@@ -18,7 +18,7 @@ public static class SamplerLoop
         ArgumentNullException.ThrowIfNull(sigmas);
         options ??= SamplingOptions.None;
         using var outer = NewDisposeScope();
-        var x = SamplingMath.ScaleInitialNoise(input, sigmas);
+        var x = input.alias();
         for (int i = 0; i < sigmas.Steps; i++)
         {
             options.Cancellation.ThrowIfCancellationRequested();

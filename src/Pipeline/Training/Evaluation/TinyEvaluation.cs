@@ -1,6 +1,9 @@
+using System.Collections.Immutable;
 using System.Text;
 using Pipeline.Components;
 using Pipeline.Conditioning;
+using Pipeline.Diffusion.Guidance;
+using Pipeline.Generation;
 using Pipeline.Imaging;
 using Pipeline.Models.Bundles;
 using Pipeline.Stages;
@@ -16,6 +19,33 @@ namespace Pipeline.Training.Evaluation;
 /// </summary>
 public static class TinyEvaluation
 {
+    /// <summary>
+    /// The plan of one batch of an evaluation row: samples <paramref name="start"/> … start + count − 1 of
+    /// <see cref="EvaluationPrompts"/>, each row with its own caption and micro-conditioning, seed = settings' seed + start.
+    /// Names (sampler, schedule) are resolved here, at the evaluation's edge; the plan runs through the one executor.
+    /// </summary>
+    public static GenerationPlan Plan(SdxlModel model, ComponentRegistry registry, EvaluationSettings s, ImageSize bucket, int start, int count,
+        ImageSize? originalSize = null, CropCoords crop = default, string? sampler = null, double? cfg = null, RefinerStep? refine = null)
+    {
+        var original = originalSize ?? bucket;
+        var rows = Enumerable.Range(start, count)
+            .Select(k => new PromptRow(EvaluationPrompts.At(k).Caption, "", new MicroConditioning(original, crop, bucket, QualityFor(original))))
+            .ToImmutableArray();
+        var samplerName = sampler ?? s.Sampler;
+        return new GenerationPlan(model, rows, bucket, registry.Schedule(s.Schedule, s.Steps), registry.Sampler(samplerName),
+            CfgScale.Guider(cfg ?? s.CfgScale), s.Seed + start)
+        {
+            Refiner = refine,
+            Decode = new DecodeOptions(SamplesAtATime: 16),
+            Names = new ComponentNames(samplerName, s.Schedule),
+        };
+    }
+
+    /// <summary>The refiner step of the evaluation's refiner rows (the evaluation's sampler and CFG scale).</summary>
+    public static RefinerStep RefinerFor(SdxlModel refiner, ComponentRegistry registry, EvaluationSettings s, RefinerMode mode) =>
+        new RefinerStep(refiner, mode, mode == RefinerMode.Handoff ? 0.8 : 0.3, registry.Sampler(s.Sampler), CfgScale.Guider(s.CfgScale))
+            { SamplerName = s.Sampler };
+
     /// <summary>One row: <paramref name="samples"/> prompts from <see cref="EvaluationPrompts"/>, generated and detected.</summary>
     public static (EvaluationRow Row, Tensor Preview) Row(SdxlModel model, ComponentRegistry registry, EvaluationSettings s, string group, string label,
         ImageSize bucket, ImageSize? originalSize = null, CropCoords crop = default, string? sampler = null, double? cfg = null,
@@ -23,7 +53,6 @@ public static class TinyEvaluation
     {
         s.Validate();
         int n = samples ?? s.SamplesPerRow;
-        var shared = new GenerationSettings("", Steps: s.Steps, CfgScale: cfg ?? s.CfgScale, Sampler: sampler ?? s.Sampler, Schedule: s.Schedule);
         int color = 0, background = 0, shape = 0, all = 0, cut = 0, topLeft = 0;
         double sharpness = 0;
         var previews = new List<Tensor>();
@@ -33,8 +62,8 @@ public static class TinyEvaluation
             {
                 int count = Math.Min(s.BatchSize, n - start);
                 var labels = Enumerable.Range(start, count).Select(k => EvaluationPrompts.At(k)).ToList();
-                var rows = labels.Select(l => new SampleRequest(l.Caption, originalSize ?? bucket, crop, bucket, QualityFor(originalSize ?? bucket))).ToList();
-                using var images = BatchGeneration.Images(model, registry, rows, shared with { Seed = s.Seed + start }, refine: refine);
+                using var result = Plan(model, registry, s, bucket, start, count, originalSize, crop, sampler, cfg, refine).Run();
+                var images = result.Images;
                 for (int i = 0; i < count; i++)
                 {
                     using var image = images[i];
@@ -94,8 +123,8 @@ public static class TinyEvaluation
             Group("refiner", new[]
             {
                 Row(model, registry, s, "refiner", "base only", square),
-                Row(model, registry, s, "refiner", "handoff at 0.8", square, refine: new RefinerStep(refiner, new RefinerSettings(RefinerMode.Handoff, Sampler: s.Sampler, CfgScale: s.CfgScale))),
-                Row(model, registry, s, "refiner", "SDEdit strength 0.3", square, refine: new RefinerStep(refiner, new RefinerSettings(RefinerMode.SDEdit, Sampler: s.Sampler, CfgScale: s.CfgScale))),
+                Row(model, registry, s, "refiner", "handoff at 0.8", square, refine: RefinerFor(refiner, registry, s, RefinerMode.Handoff)),
+                Row(model, registry, s, "refiner", "SDEdit strength 0.3", square, refine: RefinerFor(refiner, registry, s, RefinerMode.SDEdit)),
             });
         Group("cfg", new[] { 1.0, 2.0, 4.0, 7.0 }.Select(c => Row(model, registry, s, "CFG sweep", $"CFG {c}", square, cfg: c)));
         if (includeSamplers)

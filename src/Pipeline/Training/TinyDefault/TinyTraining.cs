@@ -2,7 +2,11 @@ using Pipeline.Checkpoints;
 using Pipeline.Imaging;
 using Pipeline.Models.Bundles;
 using Pipeline.Models.Vae;
-using Pipeline.Stages;
+using System.Collections.Immutable;
+using Pipeline.Diffusion.Discretization;
+using Pipeline.Diffusion.Guidance;
+using Pipeline.Diffusion.Sampling;
+using Pipeline.Generation;
 using Pipeline.Training.World;
 using static TorchSharp.torch;
 
@@ -123,9 +127,14 @@ public static class TinyTraining
     public static void WriteSamples(SdxlModel model, string path)
     {
         var labels = EvaluationPrompts.Take(8);
-        var rows = labels.Select(l => new SampleRequest(l.Caption, new(64, 64), default, new(64, 64))).ToList();
-        var registry = Components.ComponentRegistry.BuiltIns;
-        using var images = BatchGeneration.Images(model, registry, rows, new GenerationSettings("", Steps: 20, CfgScale: 2.0, Seed: 1));
+        var size = new Conditioning.ImageSize(64, 64);
+        var rows = labels.Select(l => new PromptRow(l.Caption, "", MicroConditioning.ForImage(size))).ToImmutableArray();
+        var plan = new GenerationPlan(model, rows, size, new LegacyDDPMDiscretization().GetSigmas(20), new EulerEDMSampler(), new VanillaCFG(2.0), 1)
+        {
+            Decode = new DecodeOptions(SamplesAtATime: 16),
+        };
+        using var result = plan.Run();
+        var images = result.Images;
         var cells = Enumerable.Range(0, labels.Count).Select(i => images[i]).ToList();
         using var grid = ImageGrid.Compose(cells, 8);
         foreach (var c in cells) c.Dispose();

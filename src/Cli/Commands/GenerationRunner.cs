@@ -1,0 +1,107 @@
+using Pipeline.Cli.Options;
+using Pipeline.Cli.Rendering;
+using Pipeline.Components;
+using Pipeline.Conditioning;
+using Pipeline.Diffusion.Guidance;
+using Pipeline.Generation;
+using Pipeline.Imaging;
+using Pipeline.Models.Bundles;
+using Pipeline.Plugins.Hosting;
+using Pipeline.Runtime;
+using Spectre.Console;
+
+namespace Pipeline.Cli.Commands;
+
+/// <summary>
+/// The image commands' edge: checks everything that needs no model (option values, registry names, sizes against the
+/// model read from its header), then loads, builds one <see cref="GenerationPlan"/>, runs it under a progress display
+/// with Ctrl+C and writes PNGs with their parameters.
+/// </summary>
+public static class GenerationRunner
+{
+    /// <summary>What a command does with the plan built from its options (txt2img runs it; img2img adds its init image first).</summary>
+    public delegate GenerationResult Generate(GenerationPlan plan, Pipeline.Diffusion.Sampling.SamplingOptions options);
+
+    /// <summary>
+    /// The plan of <paramref name="s"/>: names resolved through <paramref name="registry"/> (the CLI is an edge), sizes and
+    /// micro-conditioning from the options, defaults from the model (<see cref="GenerationDefaults.For(SdxlModel)"/>).
+    /// <paramref name="size"/> overrides the width/height options (img2img: the input image's size).
+    /// </summary>
+    public static GenerationPlan Plan(GenerationOptions s, string prompt, long seed, SdxlModel model, SdxlModel? refiner, ComponentRegistry registry,
+        ImageSize? size = null)
+    {
+        var d = GenerationDefaults.For(model);
+        var imageSize = size ?? new ImageSize(s.Height ?? d.Size.Height, s.Width ?? d.Size.Width);
+        var micro = new MicroConditioning(OptionParsing.Size(s.OriginalSize, "--original-size") ?? imageSize, OptionParsing.Crop(s.Crop),
+            OptionParsing.Size(s.TargetSize, "--target-size") ?? imageSize);
+        var samplerName = s.Sampler ?? d.Sampler;
+        var cfg = s.Cfg ?? d.CfgScale;
+        var plan = new GenerationPlan(model, PromptRow.Repeat(prompt, s.Negative, micro, s.Batch), imageSize,
+                registry.Schedule(s.Schedule, s.Steps ?? d.Steps), registry.Sampler(samplerName), CfgScale.Guider(cfg), seed)
+            { Names = new ComponentNames(samplerName, s.Schedule) };
+        if (refiner is null) return plan;
+        var mode = GenerationOptions.ParseRefinerMode(s.RefinerMode);
+        var refine = new RefinerStep(refiner, mode, s.RefinerAt ?? (mode == Stages.RefinerMode.Handoff ? 0.8 : 0.3), plan.Sampler, plan.Guider)
+            { SamplerName = samplerName };
+        return plan with { Refiner = refine };
+    }
+
+    public static int Run(string command, GenerationOptions s, string prompt, CancellationToken cancellation, Generate generate,
+        Func<ImageSize>? size = null) =>
+        CliErrors.Guard(() =>
+        {
+            // Everything here is cheap (option forms, registry names, the checkpoint's header, an image's header);
+            // models load only after.
+            var dtype = OptionParsing.DType(s.DType);
+            var device = OptionParsing.Device(s.Device);
+            var checkpoint = s.Checkpoint ?? EmbeddedModels.Base ?? throw new CliException(EmbeddedModels.MissingMessage);
+            var config = SdxlModel.ReadConfig(checkpoint);
+            if (config.Kind != SdxlModelKind.Base) throw new CliException($"{checkpoint} is an SDXL refiner; give it as --refiner and a base model as --checkpoint");
+            if (s.Refiner is not null && SdxlModel.ReadConfig(s.Refiner).Kind != SdxlModelKind.Refiner)
+                throw new CliException($"--refiner {s.Refiner} is not an SDXL refiner model");
+            var d = GenerationDefaults.For(config);
+            var snapshot = PluginHost.LoadOnce();
+            PluginsCommand.WarnAboutFailures(snapshot);
+            var registry = snapshot.Registry;
+            _ = registry.Sampler(s.Sampler ?? d.Sampler);
+            _ = registry.Schedule(s.Schedule, s.Steps ?? d.Steps);
+            var imageSize = size?.Invoke() ?? new ImageSize(s.Height ?? d.Size.Height, s.Width ?? d.Size.Width);
+            var early = PlanValidation.SizeProblems(imageSize, s.Batch).Concat(ModelLimits.For(d).SizeProblems(imageSize, config.Name)).ToList();
+            if (early.Count > 0) throw new CliException(string.Join("; ", early));
+            long seed = s.Seed is null or -1 ? Random.Shared.NextInt64(0, 1L << 32) : s.Seed.Value;
+            var outPath = s.Out ?? OutputPaths.Default(command, seed);
+            var outDirectory = Path.GetDirectoryName(Path.GetFullPath(outPath))!;
+            if (File.Exists(outDirectory)) throw new CliException($"--out {outPath}: {outDirectory} is a file, not a folder");
+
+            TorchRuntime.Configure(s.Threads is { } t ? new RuntimeSettings(t) : RuntimeSettings.Default);
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
+            Console.CancelKeyPress += onCancel;
+            try
+            {
+                using var model = AnsiConsole.Status().Start($"loading {Path.GetFileName(checkpoint)}", _ => SdxlModel.Load(checkpoint, device: device, dtype: dtype));
+                using var refiner = s.Refiner is null ? null
+                    : AnsiConsole.Status().Start($"loading {Path.GetFileName(s.Refiner)}", _ => SdxlModel.Load(s.Refiner, device: device, dtype: dtype));
+                var plan = Plan(s, prompt, seed, model, refiner, registry, imageSize).Validate();
+                using var result = SamplingProgress.Run($"{plan.Names.Sampler} × {plan.Sigmas.Steps}", plan.TotalSteps, cts.Token, options =>
+                    generate(plan, options));
+                if (result.PromptTokensDropped > 0)
+                    AnsiConsole.MarkupLine($"[yellow]warning:[/] the prompt is longer than 75 tokens; {result.PromptTokensDropped} tokens were dropped");
+                Directory.CreateDirectory(outDirectory);
+                for (int i = 0; i < plan.BatchSize; i++)
+                {
+                    var path = plan.BatchSize == 1 ? outPath : Path.ChangeExtension(outPath, null) + $"-{i}" + Path.GetExtension(outPath);
+                    using var image = result.Images[i];
+                    PngImage.WriteAtomically(path, PngImage.Encode(image, result.Parameters[i]));
+                    AnsiConsole.MarkupLine($"wrote [green]{Markup.Escape(path)}[/] (seed {plan.Seed})");
+                }
+                return ExitCodes.Ok;
+            }
+            catch (OperationCanceledException)
+            {
+                AnsiConsole.MarkupLine("[yellow]cancelled[/]: stopped between steps; no image written");
+                return ExitCodes.Cancelled;
+            }
+            finally { Console.CancelKeyPress -= onCancel; }
+        });
+}

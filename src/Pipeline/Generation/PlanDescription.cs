@@ -1,0 +1,73 @@
+using System.Globalization;
+using System.Text;
+using Pipeline.Diffusion;
+using Pipeline.Stages;
+
+namespace Pipeline.Generation;
+
+/// <summary>The text of <see cref="GenerationPlan.Describe"/>: one line per component, invariant culture, no addresses or times.</summary>
+public static class PlanDescription
+{
+    public static string Of(GenerationPlan plan)
+    {
+        var sb = new StringBuilder();
+        void Line(string key, string value) => sb.Append("  ").Append(key.PadRight(15)).Append(value).Append('\n');
+        sb.Append("GenerationPlan\n");
+        var model = plan.Model;
+        Line("model", model is null ? "none" : $"{model.Name}{(model.Hash is null ? "" : $" [{model.Hash}]")} ({model.Config.Name}, {model.Config.Kind.ToString().ToLowerInvariant()}, {model.ComputeDType}, {model.Device})");
+        Line("size", $"{plan.Size.Width}x{plan.Size.Height}, batch {plan.BatchSize}" +
+            (model is null || plan.BatchSize < 1 ? "" : $", latent [{string.Join(", ", Safe(() => plan.LatentShape) ?? Array.Empty<long>())}]"));
+        if (plan.Conditioning is { } c)
+            Line("conditioning", $"precomputed, {c.BatchSize} rows (Tokenize and Condition skipped)");
+        if (!plan.Rows.IsDefault)
+            foreach (var (row, i) in plan.Rows.Select((r, i) => (r, i)))
+                Line(i == 0 ? "rows" : "", Row(i, row));
+        Line("noise", $"{ComponentText.Of(plan.Noise)}, seed {plan.Seed}{(plan.Refiner is null ? "" : $" (refiner: seed {unchecked(plan.Seed + 1)})")}");
+        Line("schedule", $"{plan.Names.Schedule ?? "custom"}: {Summary(plan.Sigmas)}");
+        if (plan.Init is { } init)
+            Line("init", $"{(init.IsLatent ? "latent" : "image")} [{string.Join(", ", init.Tensor.shape)}], strength {ComponentText.Number(init.Strength)}" +
+                (Safe(() => plan.RunSigmas) is { } run ? $" → runs {Summary(run)}" : ""));
+        Line("sampler", $"{(plan.Names.Sampler is { } n ? n + ": " : "")}{ComponentText.Of(plan.Sampler)}");
+        Line("guider", ComponentText.Of(plan.Guider));
+        if (plan.Refiner is { } r)
+        {
+            Line("refiner", $"{r.Model?.Name ?? "none"}, {(r.Mode == RefinerMode.Handoff ? $"handoff at {ComponentText.Number(r.At)} of the schedule" : $"SDEdit strength {ComponentText.Number(r.At)}, {r.Steps} steps")}, aesthetic {ComponentText.Number(r.AestheticScore)}/{ComponentText.Number(r.NegativeAestheticScore)}{(r.Conditioning is null ? "" : ", precomputed conditioning")}");
+            if (Safe(() => plan.BaseSigmas) is { } b && Safe(() => plan.RefinerSigmas) is { } rs)
+            {
+                Line("  base runs", Summary(b));
+                Line("  refiner runs", Summary(rs));
+            }
+            Line("  sampler", $"{(r.SamplerName is { } rn ? rn + ": " : "")}{ComponentText.Of(r.Sampler)}");
+            Line("  guider", ComponentText.Of(r.Guider));
+        }
+        Line("decode", ComponentText.Of(plan.Decode));
+        return sb.ToString();
+    }
+
+    static string Row(int i, PromptRow row) =>
+        $"[{i}] {Quote(row.Text)}, negative {(row.ZeroesNegative ? "(empty: zeroed text embeddings)" : Quote(row.Negative))}; " +
+        $"original {Size(row.Micro.OriginalSize)}, crop ({row.Micro.Crop.Top},{row.Micro.Crop.Left}), target {Size(row.Micro.TargetSize)}, " +
+        $"aesthetic {ComponentText.Number(row.Micro.AestheticScore)}/{ComponentText.Number(row.Micro.NegativeAestheticScore)}";
+
+    static string Size(Conditioning.ImageSize s) => $"{s.Width}x{s.Height}";
+
+    static string Quote(string? s) => s is null ? "null" : "\"" + s.Replace("\"", "\\\"") + "\"";
+
+    /// <summary>"25 steps, σ 14.6146 → 0.0291675, then 0" with the first and last few values.</summary>
+    public static string Summary(Sigmas? sigmas)
+    {
+        if (sigmas is null) return "none";
+        string V(float v) => v.ToString("G6", CultureInfo.InvariantCulture);
+        var positive = sigmas.EndsWithZero ? sigmas.Take(sigmas.Count - 1).ToList() : sigmas.ToList();
+        var shown = positive.Count <= 6 ? string.Join(", ", positive.Select(V))
+            : string.Join(", ", positive.Take(3).Select(V)) + ", …, " + string.Join(", ", positive.Skip(positive.Count - 2).Select(V));
+        return $"{sigmas.Steps} steps, σ [{shown}]{(sigmas.EndsWithZero ? " then 0" : " (stops above 0)")}";
+    }
+
+    static T? Safe<T>(Func<T?> f) where T : class
+    {
+        try { return f(); }
+        catch (ArgumentException) { return null; }
+        catch (NullReferenceException) { return null; }
+    }
+}

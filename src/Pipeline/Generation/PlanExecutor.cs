@@ -1,0 +1,96 @@
+using Pipeline.Diffusion;
+using Pipeline.Diffusion.Sampling;
+using Pipeline.Stages;
+using static TorchSharp.torch;
+
+namespace Pipeline.Generation;
+
+/// <summary>
+/// The one code path that makes images: Tokenize → Condition → Noise (or Encode + Noise) → Denoise → (Refine) → Decode,
+/// composed from the stage functions for whatever the plan holds. Text-to-image, img2img, both refiner modes, mixed
+/// batches, the CLI, recipes and the evaluation all run here.
+/// <para>Conventions, decided once: samplers receive x already at σ₀ (k-diffusion's); the base draws its start noise
+/// and its sampler noise from one source made from the plan's seed, the refiner from its own source made from seed + 1;
+/// an empty negative prompt zeroes the unconditional text embeddings of its row (sgm), any other is encoded.</para>
+/// </summary>
+public static class PlanExecutor
+{
+    /// <summary>Validates the plan, then runs it to latents; also returns the tokens (when prompts were tokenized).</summary>
+    public static (Tensor Latents, PromptTokens? Tokens) Latents(GenerationPlan plan, Func<string, SamplingOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(options);
+        plan.Validate();
+        var tokens = plan.Conditioning is null || plan.Refiner is { Conditioning: null } ? PromptTokenizer.Run(plan.Rows) : null;
+        var baseLatents = Base(plan, tokens, options("base"));
+        if (plan.Refiner is not { } refiner) return (baseLatents, tokens);
+        using (baseLatents) return (Refine(plan, refiner, baseLatents, tokens, options("refiner")), tokens);
+    }
+
+    /// <summary>Runs the plan and decodes; the result carries A1111-style parameters per image.</summary>
+    public static GenerationResult Run(GenerationPlan plan, Func<string, SamplingOptions> options)
+    {
+        var (latents, tokens) = Latents(plan, options);
+        try
+        {
+            var images = DecodeStage.Run(plan.Model.FirstStage, latents, plan.Decode);
+            return new GenerationResult(images, latents, PlanParameters.For(plan), tokens?.PromptTokensDropped ?? 0, tokens?.NegativeTokensDropped ?? 0);
+        }
+        catch
+        {
+            latents.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Sampler options per phase that report to <paramref name="progress"/> with a running count over the whole plan.</summary>
+    public static Func<string, SamplingOptions> Progress(GenerationPlan plan, IProgress<PlanProgress>? progress, CancellationToken cancellation)
+    {
+        // The total is read when the first phase starts, after the executor validated the plan.
+        int? total = null;
+        int done = 0;
+        return phase =>
+        {
+            if (progress is null) return new SamplingOptions(null, cancellation);
+            total ??= plan.TotalSteps;
+            return new SamplingOptions(s => progress.Report(new PlanProgress(phase, s.Index + 1, s.Count, ++done, total.Value, s.Sigma)), cancellation);
+        };
+    }
+
+    static Tensor Base(GenerationPlan plan, PromptTokens? tokens, SamplingOptions options)
+    {
+        var model = plan.Model;
+        var sigmas = plan.BaseSigmas;
+        using var owned = plan.Conditioning is null ? ConditionStage.Run(model.Conditioner, tokens!, plan.Rows) : null;
+        var source = plan.Noise.Create(plan.Seed, sigmas);
+        using var disposeSource = source as IDisposable;
+        using var x = plan.Init is { } init ? Start(plan, init, source, sigmas) : NoiseStage.Initial(source, plan.LatentShape, sigmas, model.Device);
+        return DenoiseStage.Run(model, x, sigmas, plan.Conditioning ?? owned!, plan.Sampler, plan.Guider, source, options);
+    }
+
+    /// <summary>img2img: the init image encoded (or the init latent) noised to the first σ of the run.</summary>
+    static Tensor Start(GenerationPlan plan, InitInput init, INoiseSource source, Sigmas sigmas)
+    {
+        using var scope = NewDisposeScope();
+        var clean = init.IsLatent
+            ? init.Tensor.to(ScalarType.Float32, plan.Model.Device).expand(plan.BatchSize, -1, -1, -1)
+            : EncodeStage.Run(plan.Model, init.Tensor, plan.BatchSize);
+        return NoiseStage.Renoise(source, clean, sigmas[0]).MoveToOuterDisposeScope();
+    }
+
+    static Tensor Refine(GenerationPlan plan, RefinerStep refiner, Tensor baseLatents, PromptTokens? tokens, SamplingOptions options)
+    {
+        var sigmas = plan.RefinerSigmas!;
+        var rows = plan.Rows.Select(r => r with
+        {
+            Micro = r.Micro with { AestheticScore = refiner.AestheticScore, NegativeAestheticScore = refiner.NegativeAestheticScore },
+        }).ToList();
+        using var owned = refiner.Conditioning is null ? ConditionStage.Run(refiner.Model.Conditioner, tokens!, rows) : null;
+        var conditioning = refiner.Conditioning ?? owned!;
+        var source = plan.Noise.Create(unchecked(plan.Seed + 1), sigmas);
+        using var disposeSource = source as IDisposable;
+        return refiner.Mode == RefinerMode.Handoff
+            ? RefineStage.Handoff(refiner.Model, baseLatents, sigmas, conditioning, refiner.Sampler, refiner.Guider, source, options)
+            : RefineStage.SdEdit(refiner.Model, baseLatents, sigmas, conditioning, refiner.Sampler, refiner.Guider, source, options);
+    }
+}

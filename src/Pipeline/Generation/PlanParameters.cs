@@ -1,0 +1,37 @@
+using System.Globalization;
+using Pipeline.Diffusion.Guidance;
+using Pipeline.Imaging;
+using Pipeline.Stages;
+
+namespace Pipeline.Generation;
+
+/// <summary>The A1111-style parameters of each image a plan makes (image i is row i).</summary>
+public static class PlanParameters
+{
+    public static IReadOnlyList<GenerationParameters> For(GenerationPlan plan) =>
+        Enumerable.Range(0, plan.BatchSize).Select(i =>
+        {
+            var row = plan.Rows.Length > i ? plan.Rows[i] : null;
+            var fields = new Dictionary<string, string>();
+            if (plan.BatchSize > 1) fields["Batch index"] = i.ToString(CultureInfo.InvariantCulture);
+            if (row is not null)
+            {
+                var size = plan.Size;
+                if (row.Micro.OriginalSize != size) fields["Original size"] = $"{row.Micro.OriginalSize.Width}x{row.Micro.OriginalSize.Height}";
+                if (row.Micro.Crop != default) fields["Crop"] = $"{row.Micro.Crop.Top},{row.Micro.Crop.Left}";
+                if (row.Micro.TargetSize != size) fields["Target size"] = $"{row.Micro.TargetSize.Width}x{row.Micro.TargetSize.Height}";
+            }
+            if (plan.Init is { } init) fields["Denoising strength"] = init.Strength.ToString(CultureInfo.InvariantCulture);
+            if (plan.Refiner is { } r)
+            {
+                fields["Refiner"] = r.Model.Name;
+                fields["Refiner mode"] = r.Mode.ToString().ToLowerInvariant();
+                fields["Refiner switch at"] = r.Mode == RefinerMode.Handoff
+                    ? r.At.ToString(CultureInfo.InvariantCulture)
+                    : "strength " + r.At.ToString(CultureInfo.InvariantCulture);
+            }
+            return new GenerationParameters(row?.Text ?? "", row?.Negative ?? "", plan.Sigmas.Steps,
+                plan.Names.Sampler ?? plan.Sampler.GetType().Name, plan.Names.Schedule ?? "custom", CfgScale.Of(plan.Guider) ?? double.NaN,
+                plan.Seed, plan.Size.Width, plan.Size.Height, plan.Model.Name, plan.Model.Hash, fields.Count > 0 ? fields : null);
+        }).ToList();
+}

@@ -1,0 +1,71 @@
+using Pipeline.Conditioning;
+using Pipeline.Stages;
+
+namespace Pipeline.Generation;
+
+/// <summary>The checks a plan passes before any work is done; every problem is listed, not just the first.</summary>
+public static class PlanValidation
+{
+    /// <summary>Checks of an image size and batch that need no model (a host may run them before loading one).</summary>
+    public static IReadOnlyList<string> SizeProblems(ImageSize size, int batch, int downscaleFactor = 8)
+    {
+        var p = new List<string>();
+        if (size.Width < downscaleFactor || size.Width % downscaleFactor != 0) p.Add($"width {size.Width} must be a positive multiple of {downscaleFactor}");
+        if (size.Height < downscaleFactor || size.Height % downscaleFactor != 0) p.Add($"height {size.Height} must be a positive multiple of {downscaleFactor}");
+        if (batch < 1 || batch > 64) p.Add($"batch size {batch} must be in 1..64");
+        return p;
+    }
+
+    public static IReadOnlyList<string> Problems(GenerationPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var p = new List<string>();
+        if (plan.Model is null) return new[] { "the plan has no model" };
+        if (plan.Sigmas is null) p.Add("the plan has no schedule (Sigmas)");
+        if (plan.Sampler is null) p.Add("the plan has no sampler");
+        if (plan.Guider is null) p.Add("the plan has no guider");
+        if (plan.Noise is null) p.Add("the plan has no noise factory");
+        if (plan.Decode is null) p.Add("the plan has no decode options");
+        if (plan.Guider is not null && Diffusion.Guidance.CfgScale.Of(plan.Guider) is { } scale && !(double.IsFinite(scale) && scale >= 0))
+            p.Add($"cfg scale {scale} must be finite and >= 0");
+        p.AddRange(SizeProblems(plan.Size, plan.BatchSize, plan.Model.Config.Vae.DownscaleFactor));
+        bool needRows = plan.Conditioning is null || plan.Refiner is { Conditioning: null };
+        if (plan.Rows.IsDefault || (needRows && plan.Rows.Length == 0)) p.Add("the plan has no prompt rows (and no precomputed conditioning)");
+        else
+        {
+            for (int i = 0; i < plan.Rows.Length; i++)
+            {
+                var row = plan.Rows[i];
+                if (row is null) { p.Add($"row {i} is null"); continue; }
+                if (row.Text is null) p.Add($"row {i}: prompt must not be null");
+                if (row.Negative is null) p.Add($"row {i}: negative prompt must not be null (use \"\")");
+                if (row.Micro is null) p.Add($"row {i}: micro-conditioning must not be null");
+                else p.AddRange(row.Micro.Problems().Select(m => plan.Rows.Length == 1 ? m : $"row {i}: {m}"));
+            }
+            if (plan.Conditioning is { } c && plan.Rows.Length > 0 && plan.Rows.Length != c.BatchSize)
+                p.Add($"{plan.Rows.Length} prompt rows but the precomputed conditioning has {c.BatchSize}");
+        }
+        if (plan.Sigmas is { } sigmas)
+        {
+            if (sigmas.Steps < 1 || sigmas.Steps > 1000) p.Add($"steps {sigmas.Steps} must be in 1..1000");
+            if (plan.Init is { } init)
+            {
+                if (!(init.Strength > 0 && init.Strength <= 1)) p.Add($"strength {init.Strength} must be in (0, 1]");
+                var t = init.Tensor;
+                int f = plan.Model.Config.Vae.DownscaleFactor;
+                var expected = init.IsLatent ? (plan.Size.Height / f, plan.Size.Width / f) : (plan.Size.Height, plan.Size.Width);
+                if (t is null) p.Add("the init input has no tensor");
+                else if (t.dim() != 4 || (!init.IsLatent && t.shape[1] != 3) || (t.shape[2], t.shape[3]) != expected)
+                    p.Add($"the init {(init.IsLatent ? "latent" : "image")} is [{string.Join(", ", t.shape)}]; the plan's size {plan.Size.Width}x{plan.Size.Height} needs [B, {(init.IsLatent ? "C" : "3")}, {expected.Item1}, {expected.Item2}]");
+                else if (t.shape[0] != 1 && t.shape[0] != plan.BatchSize) p.Add($"{t.shape[0]} init {(init.IsLatent ? "latents" : "images")} for batch size {plan.BatchSize}");
+            }
+            if (plan.Refiner is { } r)
+            {
+                p.AddRange(r.Problems());
+                int runSteps = plan.Init is { Strength: > 0 and <= 1 } i ? sigmas.Steps - ScheduleSplit.Img2ImgStart(sigmas.Steps, i.Strength) : sigmas.Steps;
+                if (r.Mode == RefinerMode.Handoff && runSteps < 2) p.Add("handoff needs at least 2 base steps");
+            }
+        }
+        return p;
+    }
+}
