@@ -29,7 +29,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [CommandOption("--latent <N>")] [Description("Latent height = width (64 = 512 px for SDXL)")] [DefaultValue(64)] public int Latent { get; init; } = 64;
         [CommandOption("--batch <N>")] [Description("UNet batch (2 = one CFG step)")] [DefaultValue(2)] public int Batch { get; init; } = 2;
         [CommandOption("--dtype <TYPE>")] [Description("fp32 | bf16 | fp16")] [DefaultValue("fp32")] public string DType { get; init; } = "fp32";
-        [CommandOption("--threads <N>")] [Description("libtorch CPU threads (default: one less than the cores, at least 1)")] public int? Threads { get; init; }
+        [CommandOption("--threads <N>")] [Description("libtorch CPU threads (default: one per core)")] public int? Threads { get; init; }
         [CommandOption("--evals <N>")] [Description("Timed evaluations after one warm-up")] [DefaultValue(2)] public int Evals { get; init; } = 2;
 
         public override ValidationResult Validate() =>

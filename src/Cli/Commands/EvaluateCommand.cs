@@ -18,7 +18,7 @@ public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         [CommandOption("--samples <N>")] [Description("Samples per row (the README table uses 200)")] [DefaultValue(200)] public int Samples { get; init; } = 200;
         [CommandOption("--no-samplers")] [Description("Skip the row per registered sampler (default: off)")] public bool NoSamplers { get; init; }
         [CommandOption("--out <DIR>")] [Description("Folder for evaluation.md and the grids")] [DefaultValue("evaluation")] public string Out { get; init; } = "evaluation";
-        [CommandOption("--threads <N>")] [Description("libtorch CPU threads (default: one less than the cores, at least 1; the same count gives the same numbers)")] public int? Threads { get; init; }
+        [CommandOption("--threads <N>")] [Description("libtorch CPU threads (default: one per core; the same count gives the same numbers)")] public int? Threads { get; init; }
 
         public override ValidationResult Validate() =>
             Samples < 1 ? ValidationResult.Error($"--samples must be at least 1, got {Samples}")

@@ -26,7 +26,7 @@ public sealed class RunCommand : Command<RunCommand.Settings>
         public string Out { get; init; } = "outputs";
 
         [CommandOption("--threads <N>")]
-        [Description("libtorch CPU threads (default: one less than the cores, at least 1; see the README).")]
+        [Description("libtorch CPU threads (default: 1 for small models such as the embedded one, one per core for full-size models; see the README).")]
         public int? Threads { get; init; }
 
         [CommandOption("--device <DEVICE>")]

@@ -16,7 +16,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [CommandOption("--out <DIR>")] [Description("Where the base and refiner checkpoints go")] [DefaultValue("models")] public string Out { get; init; } = "models";
         [CommandOption("--scale <X>")] [Description("Multiply every step count (e.g. 0.05 for a quick trial)")] [DefaultValue(1.0)] public double Scale { get; init; } = 1.0;
         [CommandOption("--seed <N>")] [Description("Seed of the whole training plan (data, initialisation, noise)")] [DefaultValue(20251126L)] public long Seed { get; init; } = 20251126;
-        [CommandOption("--threads <N>")] [Description("libtorch CPU threads (default: one less than the cores, at least 1)")] public int? Threads { get; init; }
+        [CommandOption("--threads <N>")] [Description("libtorch CPU threads (default: one per core)")] public int? Threads { get; init; }
 
         [CommandOption("--loss-weighting <NAME>")] [Description("Loss weighting of every diffusion stage: a registered one (eps, edm, v, unit, …); default: eps (SDXL)")] public string? LossWeighting { get; init; }
         [CommandOption("--sigma-sampler <NAME>")] [Description("Training noise levels of the base stages: a registered sigma sampler (discrete, edm, …); default: the model's 1000 discrete scales")] public string? SigmaSampler { get; init; }

@@ -38,7 +38,7 @@ public class GenerationOptions : CommandSettings
     [CommandOption("--refiner-at <X>")] [Description("handoff: fraction of base steps (default 0.8); sdedit: strength (default 0.3); needs --refiner")] public double? RefinerAt { get; init; }
     [CommandOption("--dtype <TYPE>")] [Description("fp32 | bf16 | fp16 (UNet and text encoders; the VAE stays fp32)")] [DefaultValue("fp32")] public string DType { get; init; } = "fp32";
     [CommandOption("--device <DEVICE>")] [Description("cpu | cuda | cuda:N")] [DefaultValue("cpu")] public string Device { get; init; } = "cpu";
-    [CommandOption("--threads <N>")] [Description("libtorch CPU threads (default: one less than the cores, at least 1; see the README)")] public int? Threads { get; init; }
+    [CommandOption("--threads <N>")] [Description("libtorch CPU threads (default: 1 for small models such as the embedded one, one per core for full-size models; see the README)")] public int? Threads { get; init; }
     [CommandOption("--out <PATH>")] [Description("Output .png (a batch adds -0, -1, ...; default: outputs/<command>-<seed>.png, never replacing a file)")] public string? Out { get; init; }
 
     /// <summary>Every check that needs no model: ranges, forms, combinations. Runs before anything is loaded.</summary>
