@@ -74,16 +74,14 @@ public static class GenerationRunner
             if (File.Exists(outDirectory)) throw new CliException($"--out {outPath}: {outDirectory} is a file, not a folder");
 
             TorchRuntime.Configure(s.Threads is { } t ? new RuntimeSettings(t) : RuntimeSettings.ForModel(Math.Max(d.Size.Height, d.Size.Width)));
-            using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
-            Console.CancelKeyPress += onCancel;
+            using var ctrlC = new CtrlC(cancellation);
             try
             {
                 using var model = AnsiConsole.Status().Start($"loading {Path.GetFileName(checkpoint)}", _ => SdxlModel.Load(checkpoint, device: device, dtype: dtype));
                 using var refiner = s.Refiner is null ? null
                     : AnsiConsole.Status().Start($"loading {Path.GetFileName(s.Refiner)}", _ => SdxlModel.Load(s.Refiner, device: device, dtype: dtype));
                 var plan = Plan(s, prompt, seed, model, refiner, registry, imageSize).Validate();
-                using var result = SamplingProgress.Run($"{plan.Names.Sampler} × {plan.Sigmas.Steps}", plan.TotalSteps, cts.Token, options =>
+                using var result = SamplingProgress.Run($"{plan.Names.Sampler} × {plan.Sigmas.Steps}", plan.TotalSteps, ctrlC.Token, options =>
                     generate(plan, options));
                 if (result.PromptTokensDropped > 0)
                     AnsiConsole.MarkupLine($"[yellow]warning:[/] the prompt is longer than 75 tokens; {result.PromptTokensDropped} tokens were dropped");
@@ -102,6 +100,5 @@ public static class GenerationRunner
                 AnsiConsole.MarkupLine("[yellow]cancelled[/]: stopped between steps; no image written");
                 return ExitCodes.Cancelled;
             }
-            finally { Console.CancelKeyPress -= onCancel; }
         });
 }

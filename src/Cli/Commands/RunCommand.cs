@@ -94,21 +94,14 @@ public sealed class RunCommand : Command<RunCommand.Settings>
         var snapshot = PluginHost.LoadOnce();
         PluginsCommand.WarnAboutFailures(snapshot);
 
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        ConsoleCancelEventHandler onCtrlC = (_, e) =>
-        {
-            // The first Ctrl+C asks the recipe to stop between steps; a second one ends the process.
-            e.Cancel = !stop.IsCancellationRequested;
-            stop.Cancel();
-        };
-        Console.CancelKeyPress += onCtrlC;
+        using var ctrlC = new Rendering.CtrlC(cancellation);
         try
         {
             if (settings.Threads is { } threads) Pipeline.Runtime.TorchRuntime.Configure(new Pipeline.Runtime.RuntimeSettings(threads));
             else Pipeline.Runtime.TorchRuntime.EnsureConfigured();
             var progress = ConsoleRecipeProgress.ForConsole();
-            var globals = new RecipeGlobals(args, snapshot.Registry, progress, new RecipeOutput(settings.Out), stop.Token,
-                new RecipeStages(snapshot.Registry, progress, stop.Token)) { Device = device };
+            var globals = new RecipeGlobals(args, snapshot.Registry, progress, new RecipeOutput(settings.Out), ctrlC.Token,
+                new RecipeStages(snapshot.Registry, progress, ctrlC.Token)) { Device = device };
             var host = new RecipeHost(RecipeHostOptions.Default);
             var result = host.Run(source, globals);
             var how = result.CompiledFromCache ? "loaded from cache" : "compiled";
@@ -128,14 +121,10 @@ public sealed class RunCommand : Command<RunCommand.Settings>
             Console.Error.WriteLine($"error: {e.Message}");
             return ExitCodes.Failure;
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (ctrlC.Requested)
         {
             Console.Error.WriteLine("cancelled");
             return ExitCodes.Cancelled;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCtrlC;
         }
     }
 }

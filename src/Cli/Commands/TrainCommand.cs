@@ -37,9 +37,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             var plan = new TinyTrainingPlan(Seed: s.Seed,
                 LossWeighting: s.LossWeighting is null ? null : registry.LossWeighting(s.LossWeighting),
                 SigmaSampler: s.SigmaSampler is null ? null : registry.SigmaSampler(s.SigmaSampler)).Scaled(s.Scale);
-            using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
-            Console.CancelKeyPress += onCancel;
+            using var ctrlC = new Rendering.CtrlC(cancellation);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             try
             {
@@ -61,7 +59,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                             task.Description = Markup.Escape($"{e.Stage} loss {p.Loss:F4} {p.StepsPerSecond:F2} steps/s");
                             if (p.Step % 100 == 0 || p.Step == p.TotalSteps)
                                 Console.Error.WriteLine($"{DateTime.Now:HH:mm:ss} {e.Stage} step {p.Step}/{p.TotalSteps} loss {p.Loss:F4} lr {p.LearningRate:E2} {p.StepsPerSecond:F2} steps/s ETA {p.Eta:mm\\:ss}");
-                        }, cts.Token);
+                        }, ctrlC.Token);
                     });
                 AnsiConsole.MarkupLine($"training finished in {clock.Elapsed.TotalMinutes:F1} min");
                 return ExitCodes.Ok;
@@ -71,6 +69,5 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                 AnsiConsole.MarkupLine("[yellow]cancelled[/]: finished stages are kept in the work folder; rerun to continue");
                 return ExitCodes.Cancelled;
             }
-            finally { Console.CancelKeyPress -= onCancel; }
         });
 }
