@@ -29,6 +29,12 @@ public static class CliErrors
             Report(e.Message);
             return ExitCodes.Failure;
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Anything else is a failure of the work, not a usage error: one line, the stack trace only on request.
+            Report(Environment.GetEnvironmentVariable("SDXL_DEBUG") is { Length: > 0 } ? e.ToString() : $"{e.Message} (SDXL_DEBUG=1 shows the details)");
+            return ExitCodes.Failure;
+        }
     }
 
     public static void Report(string message) => Console.Error.WriteLine($"error: {message}");

@@ -71,7 +71,7 @@ public static class GenerationRunner
             long seed = s.Seed is null or -1 ? Random.Shared.NextInt64(0, 1L << 32) : s.Seed.Value;
             var outPath = s.Out ?? OutputPaths.Default(command, seed);
             var outDirectory = Path.GetDirectoryName(Path.GetFullPath(outPath))!;
-            if (File.Exists(outDirectory)) throw new CliException($"--out {outPath}: {outDirectory} is a file, not a folder");
+            foreach (var path in OutputPaths.ForBatch(outPath, s.Batch)) Pipeline.IO.OutputTarget.Check(path);
 
             TorchRuntime.Configure(s.Threads is { } t ? new RuntimeSettings(t) : RuntimeSettings.ForModel(Math.Max(d.Size.Height, d.Size.Width)));
             using var ctrlC = new CtrlC(cancellation);
@@ -86,9 +86,10 @@ public static class GenerationRunner
                 if (result.PromptTokensDropped > 0)
                     AnsiConsole.MarkupLine($"[yellow]warning:[/] the prompt is longer than 75 tokens; {result.PromptTokensDropped} tokens were dropped");
                 Directory.CreateDirectory(outDirectory);
+                var paths = OutputPaths.ForBatch(outPath, plan.BatchSize);
                 for (int i = 0; i < plan.BatchSize; i++)
                 {
-                    var path = plan.BatchSize == 1 ? outPath : Path.ChangeExtension(outPath, null) + $"-{i}" + Path.GetExtension(outPath);
+                    var path = paths[i];
                     using var image = result.Images[i];
                     PngImage.WriteAtomically(path, PngImage.Encode(image, result.Parameters[i]));
                     AnsiConsole.MarkupLine($"wrote [green]{Markup.Escape(path)}[/] (seed {plan.Seed})");

@@ -38,6 +38,7 @@ public sealed class SafeTensorsFile : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path)) throw new FileNotFoundException($"checkpoint not found: {path}", path);
+        IO.InputFile.RequireRegular(path, "checkpoint");
         var ext = System.IO.Path.GetExtension(path).ToLowerInvariant();
         if (ext is ".ckpt" or ".pt" or ".pth" or ".bin" or ".pkl")
             throw new SafeTensorsFormatException(

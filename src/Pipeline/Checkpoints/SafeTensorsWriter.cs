@@ -35,29 +35,18 @@ public static class SafeTensorsWriter
         }
         var header = SafeTensorsHeader.Serialize(entries, metadata);
 
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(directory);
-        var temp = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        try
+        IO.AtomicFile.Write(path, raw =>
         {
-            using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            using var fs = new BufferedStream(raw, 1 << 20);
+            fs.Write(BitConverter.GetBytes((ulong)header.Length));
+            fs.Write(header);
+            for (int i = 0; i < list.Count; i++)
             {
-                fs.Write(BitConverter.GetBytes((ulong)header.Length));
-                fs.Write(header);
-                for (int i = 0; i < list.Count; i++)
-                {
-                    using var scope = NewDisposeScope();
-                    var cpu = list[i].Value.detach().to(entries[i].Type, CPU).contiguous();
-                    if (cpu.numel() > 0) fs.Write(cpu.bytes);
-                }
-                fs.Flush(flushToDisk: true);
+                using var scope = NewDisposeScope();
+                var cpu = list[i].Value.detach().to(entries[i].Type, CPU).contiguous();
+                if (cpu.numel() > 0) fs.Write(cpu.bytes);
             }
-            File.Move(temp, path, overwrite: true);
-        }
-        catch
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-            throw;
-        }
+            fs.Flush();
+        });
     }
 }

@@ -14,7 +14,11 @@ public static class RegistryPlans
     {
         var discretization = registry.Discretization(schedule);
         if (steps < 1 || steps > 1000) throw new ArgumentException($"steps {steps} must be in 1..1000");
-        return discretization.GetSigmas(steps);
+        var sigmas = discretization.GetSigmas(steps);
+        if (sigmas.Steps != steps)
+            throw new InvalidOperationException(
+                $"the discretization '{schedule}' ({registry.Registration(ComponentKind.Discretization, schedule).Origin}) returned {sigmas.Steps} steps for {steps} requested; nothing ran");
+        return sigmas;
     }
 
     /// <summary>The plan with the sampler named <paramref name="sampler"/>.</summary>

@@ -39,23 +39,13 @@ public static class PngImage
     /// <summary>Writes to a temporary file beside <paramref name="path"/> and renames it: never a half-written PNG.</summary>
     public static void WriteAtomically(string path, byte[] png)
     {
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            File.WriteAllBytes(temp, png);
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+        IO.AtomicFile.WriteBytes(path, png);
     }
 
     /// <summary>PNG file → RGB tensor [3, H, W] in [0, 1] (float32, CPU).</summary>
     public static Tensor Read(string path)
     {
+        IO.InputFile.RequireRegular(path, "image");
         using var bitmap = SKBitmap.Decode(path) ?? throw new InvalidDataException($"{path}: not a readable image");
         using var rgba = bitmap.Copy(SKColorType.Rgba8888) ?? throw new InvalidDataException($"{path}: cannot convert to RGBA");
         var pixels = rgba.Bytes;
@@ -71,6 +61,15 @@ public static class PngImage
         return chunks.TryGetValue(ParametersKeyword, out var text) ? GenerationParameters.Parse(text) : null;
     }
 
-    public static string? ReadParametersText(string path) =>
-        PngTextChunks.Read(File.ReadAllBytes(path)).GetValueOrDefault(ParametersKeyword);
+    public static string? ReadParametersText(string path)
+    {
+        var full = IO.InputFile.RequireRegular(path, "PNG");
+        long length = new FileInfo(full).Length;
+        if (length > MaxParametersFileBytes)
+            throw new InvalidDataException($"{path} is {length / (1 << 20)} MiB; PNGs larger than {MaxParametersFileBytes / (1 << 20)} MiB are not read for their parameters");
+        return PngTextChunks.Read(File.ReadAllBytes(full)).GetValueOrDefault(ParametersKeyword);
+    }
+
+    /// <summary>The largest PNG whose parameters are read (an SDXL image is a few MiB).</summary>
+    public const long MaxParametersFileBytes = 256L << 20;
 }

@@ -1,3 +1,4 @@
+using Pipeline.IO;
 using System.Text.Json;
 
 namespace Pipeline.Plugins.Recipes;

@@ -1,3 +1,4 @@
+using Pipeline.IO;
 namespace Pipeline.Plugins.Recipes;
 
 /// <summary>
