@@ -131,3 +131,34 @@ public sealed class OutputTargetTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_dir, "target.png")));
     }
 }
+
+/// <summary>A model config read from a file is bounded before anything is built.</summary>
+public sealed class ModelConfigBoundsTests
+{
+    [Theory]
+    [InlineData("NumResBlocks")]
+    [InlineData("TransformerDepth")]
+    [InlineData("ModelChannels")]
+    public void A_stored_config_with_absurd_counts_is_refused_at_once(string field)
+    {
+        var config = Pipeline.Models.Bundles.SdxlModelConfig.TinyBase;
+        var unet = field switch
+        {
+            "NumResBlocks" => config.UNet with { NumResBlocks = [1, 2, 100_000_000] },
+            "TransformerDepth" => config.UNet with { TransformerDepth = [0, 1, 100_000] },
+            _ => config.UNet with { ModelChannels = 32 * 100_000 },
+        };
+        var json = Pipeline.Models.Bundles.SdxlModelConfigJson.Serialize(config with { UNet = unet });
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var e = Assert.Throws<ArgumentException>(() => Pipeline.Models.Bundles.SdxlModelConfigJson.Deserialize(json));
+        Assert.Contains("limit", e.Message + (e.InnerException?.Message ?? ""));
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public void An_empty_stored_config_names_what_is_missing()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Pipeline.Models.Bundles.SdxlModelConfigJson.Deserialize("{}"));
+        Assert.Contains("incomplete", e.Message);
+    }
+}

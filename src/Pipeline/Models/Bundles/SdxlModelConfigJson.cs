@@ -29,7 +29,14 @@ public static class SdxlModelConfigJson
     {
         try
         {
-            return JsonSerializer.Deserialize<SdxlModelConfig>(json, Options(registry ?? ComponentRegistry.BuiltIns)) ?? throw new JsonException("empty config");
+            var config = JsonSerializer.Deserialize<SdxlModelConfig>(json, Options(registry ?? ComponentRegistry.BuiltIns)) ?? throw new JsonException("empty config");
+            if (config.Name is null || config.Conditioner is null || config.UNet is null || config.Vae is null)
+                throw new ArgumentException("the model config stored in the checkpoint is incomplete: it needs Name, Kind, Conditioner, UNet and Vae");
+            // Every count and width checked against its bounds before anything is built (Models.ModelBounds).
+            config.UNet.Validate();
+            config.Vae.Validate();
+            config.Conditioner.Validate();
+            return config;
         }
         catch (JsonException e)
         {

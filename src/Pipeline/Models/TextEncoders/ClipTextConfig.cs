@@ -42,6 +42,11 @@ public sealed record ClipTextConfig(
         Positive(nameof(IntermediateSize), IntermediateSize);
         Positive(nameof(ProjectionDim), ProjectionDim);
         if (Width >= 1 && Heads >= 1 && Width % Heads != 0) problems.Add($"{nameof(Width)} {Width} is not divisible by {nameof(Heads)} {Heads}");
+        if (Layers > ModelBounds.MaxTextLayers) problems.Add($"{nameof(Layers)} {Layers} is above the limit {ModelBounds.MaxTextLayers}");
+        if (Width > ModelBounds.MaxWidth || IntermediateSize > 4 * ModelBounds.MaxWidth || ProjectionDim > ModelBounds.MaxWidth || Heads > ModelBounds.MaxWidth)
+            problems.Add($"a width is above the limit {ModelBounds.MaxWidth}");
+        if (VocabSize > ModelBounds.MaxVocabulary) problems.Add($"{nameof(VocabSize)} {VocabSize} is above the limit {ModelBounds.MaxVocabulary}");
+        if (MaxPositions > ModelBounds.MaxPositions) problems.Add($"{nameof(MaxPositions)} {MaxPositions} is above the limit {ModelBounds.MaxPositions}");
         if (!(LayerNormEps > 0)) problems.Add($"{nameof(LayerNormEps)} must be > 0, got {LayerNormEps}");
         if (!Enum.IsDefined(Activation)) problems.Add($"{nameof(Activation)} {Activation} is not one of {string.Join(", ", Enum.GetNames<ClipActivation>())}");
         if (problems.Count > 0) throw new ArgumentException($"invalid {nameof(ClipTextConfig)}: {string.Join("; ", problems)}");

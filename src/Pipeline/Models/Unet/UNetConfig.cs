@@ -90,6 +90,16 @@ public sealed record UNetConfig(
         if (AdmInChannels is < 1) errors.Add($"AdmInChannels must be null or >= 1 (got {AdmInChannels})");
         if (TransformerDepthMiddle is < 0) errors.Add($"TransformerDepthMiddle must be >= 0 (got {TransformerDepthMiddle})");
         if (Dropout is < 0 or >= 1) errors.Add($"Dropout must be in [0, 1) (got {Dropout})");
+        // Sane bounds (SDXL uses 2 blocks, depth ≤ 10, 320 channels, 3 levels): a config from a file cannot make the
+        // model builder allocate without limit (a checkpoint claiming 10^8 res blocks grew to 6 GB before failing).
+        if (ModelChannels > ModelBounds.MaxChannels) errors.Add($"ModelChannels {ModelChannels} is above the limit {ModelBounds.MaxChannels}");
+        if (ChannelMult is { Count: > ModelBounds.MaxLevels }) errors.Add($"{ChannelMult.Count} levels is above the limit {ModelBounds.MaxLevels}");
+        if (ChannelMult?.Any(m => m > ModelBounds.MaxChannelMult) == true) errors.Add($"ChannelMult entries are above the limit {ModelBounds.MaxChannelMult}");
+        if (NumResBlocks?.Any(n => n > ModelBounds.MaxBlocksPerLevel) == true) errors.Add($"NumResBlocks entries are above the limit {ModelBounds.MaxBlocksPerLevel} (got [{string.Join(", ", NumResBlocks)}])");
+        if (TransformerDepth?.Any(n => n > ModelBounds.MaxTransformerDepth) == true || TransformerDepthMiddle > ModelBounds.MaxTransformerDepth)
+            errors.Add($"TransformerDepth entries are above the limit {ModelBounds.MaxTransformerDepth}");
+        if (ContextDim?.Any(c => c > ModelBounds.MaxWidth) == true || AdmInChannels > ModelBounds.MaxWidth || InChannels > ModelBounds.MaxChannels || OutChannels > ModelBounds.MaxChannels)
+            errors.Add($"a width or channel count is above the limit {ModelBounds.MaxWidth}");
         if (errors.Count == 0)
         {
             try { UNetPlan.Build(this, validate: false); }

@@ -45,6 +45,10 @@ public sealed record AutoencoderKLConfig(
         if (InChannels < 1 || OutCh < 1) errors.Add($"InChannels and OutCh must be >= 1 (got {InChannels}, {OutCh})");
         if (!(ScaleFactor > 0) || double.IsInfinity(ScaleFactor)) errors.Add($"ScaleFactor must be positive and finite (got {ScaleFactor})");
         if (Dropout is < 0 or >= 1) errors.Add($"Dropout must be in [0, 1) (got {Dropout})");
+        if (Ch > Models.ModelBounds.MaxChannels || (ChMult?.Any(m => m > Models.ModelBounds.MaxChannelMult) ?? false) || ChMult is { Count: > Models.ModelBounds.MaxLevels }
+            || NumResBlocks > Models.ModelBounds.MaxBlocksPerLevel || EmbedDim > Models.ModelBounds.MaxChannels || ZChannels > Models.ModelBounds.MaxChannels
+            || InChannels > Models.ModelBounds.MaxChannels || OutCh > Models.ModelBounds.MaxChannels || Resolution > Models.ModelBounds.MaxWidth)
+            errors.Add($"a count or width is above the model bounds (channels ≤ {Models.ModelBounds.MaxChannels}, levels ≤ {Models.ModelBounds.MaxLevels}, blocks ≤ {Models.ModelBounds.MaxBlocksPerLevel})");
         if (errors.Count > 0) throw new ArgumentException("invalid AutoencoderKLConfig: " + string.Join("; ", errors));
         return this;
     }
