@@ -34,7 +34,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
 
         public override ValidationResult Validate() =>
             Evals < 1 ? ValidationResult.Error($"--evals must be at least 1, got {Evals}")
-            : Threads is < 1 ? ValidationResult.Error($"--threads must be at least 1, got {Threads}")
+            : Options.OptionParsing.ThreadsProblem(Threads) is { } threads ? ValidationResult.Error(threads)
             : Latent is < 1 or > 512 ? ValidationResult.Error($"--latent must be in 1..512, got {Latent}")
             : Batch is < 1 or > 64 ? ValidationResult.Error($"--batch must be in 1..64, got {Batch}")
             : ValidationResult.Success();

@@ -22,7 +22,7 @@ public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
 
         public override ValidationResult Validate() =>
             Samples < 1 ? ValidationResult.Error($"--samples must be at least 1, got {Samples}")
-            : Threads is < 1 ? ValidationResult.Error($"--threads must be at least 1, got {Threads}")
+            : Options.OptionParsing.ThreadsProblem(Threads) is { } threads ? ValidationResult.Error(threads)
             : Checkpoint is { } c && !File.Exists(c) ? ValidationResult.Error($"--checkpoint: no such file: {c}")
             : Refiner is { } r && !File.Exists(r) ? ValidationResult.Error($"--refiner: no such file: {r}")
             : ValidationResult.Success();

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Pipeline.Cli.Rendering;
 using Pipeline.Imaging;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -32,9 +33,9 @@ public sealed class InfoCommand : Command<InfoCommand.Settings>
         if (text is null)
         {
             AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(settings.Image)} has no generation parameters[/]");
-            return 1;
+            return ExitCodes.Failure;
         }
-        Console.WriteLine(text);
-        return 0;
+        Console.WriteLine(TerminalText.Escape(text));
+        return ExitCodes.Ok;
     }
 }

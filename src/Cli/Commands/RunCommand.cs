@@ -35,7 +35,7 @@ public sealed class RunCommand : Command<RunCommand.Settings>
         public string Device { get; init; } = "cpu";
 
         public override ValidationResult Validate() =>
-            Threads is < 1 ? ValidationResult.Error($"--threads must be at least 1, got {Threads}") : ValidationResult.Success();
+            Options.OptionParsing.ThreadsProblem(Threads) is { } threads ? ValidationResult.Error(threads) : ValidationResult.Success();
     }
 
     /// <summary>The recipe's own arguments, split off by <see cref="SplitArguments"/> before Spectre parses the rest.</summary>

@@ -23,7 +23,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
 
         public override ValidationResult Validate() =>
             !(Scale > 0) || !double.IsFinite(Scale) ? ValidationResult.Error($"--scale must be a positive number, got {Scale}")
-            : Threads is < 1 ? ValidationResult.Error($"--threads must be at least 1, got {Threads}")
+            : Options.OptionParsing.ThreadsProblem(Threads) is { } threads ? ValidationResult.Error(threads)
             : Stage is not ("all" or "vae" or "base" or "refiner") ? ValidationResult.Error($"unknown --stage '{Stage}'; valid: all, vae, base, refiner")
             : ValidationResult.Success();
     }

@@ -56,7 +56,7 @@ public class GenerationOptions : CommandSettings
         if (Width is { } w && (w < 8 || w % 8 != 0)) yield return $"--width must be a positive multiple of 8, got {w}";
         if (Height is { } h && (h < 8 || h % 8 != 0)) yield return $"--height must be a positive multiple of 8, got {h}";
         if (Batch is < 1 or > 64) yield return $"--batch must be in 1..64, got {Batch}";
-        if (Threads is < 1) yield return $"--threads must be at least 1, got {Threads}";
+        if (OptionParsing.ThreadsProblem(Threads) is { } threads) yield return threads;
         foreach (var p in Try(() => OptionParsing.Size(OriginalSize, "--original-size"))) yield return p;
         foreach (var p in Try(() => OptionParsing.Size(TargetSize, "--target-size"))) yield return p;
         foreach (var p in Try(() => OptionParsing.Crop(Crop))) yield return p;

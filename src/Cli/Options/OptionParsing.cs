@@ -52,4 +52,12 @@ public static class OptionParsing
         }
         throw new ArgumentException($"unknown --device '{value}'; valid: cpu, cuda, cuda:N");
     }
+
+    /// <summary>Most threads accepted: four per core (more only adds contention).</summary>
+    public static int MaxThreads => 4 * Environment.ProcessorCount;
+
+    /// <summary>The problem with a --threads value, or null when it is fine (or not given).</summary>
+    public static string? ThreadsProblem(int? threads) => threads is { } t && (t < 1 || t > MaxThreads)
+        ? $"--threads must be in 1..{MaxThreads} (4 per core on this {Environment.ProcessorCount}-core machine), got {t}"
+        : null;
 }

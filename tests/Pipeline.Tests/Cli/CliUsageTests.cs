@@ -46,7 +46,8 @@ public sealed class CliUsageTests(ITestOutputHelper log)
     [InlineData("unknown option --sead for 'txt2img'", "txt2img", "x", "--sead", "1")]
     [InlineData("--cfg 'abc' is not a number", "txt2img", "x", "--cfg", "abc")]
     [InlineData("--steps 'many' is not a whole number", "txt2img", "x", "--steps", "many")]
-    [InlineData("--threads must be at least 1, got 0", "txt2img", "x", "--threads", "0")]
+    [InlineData("--threads must be in 1..", "txt2img", "x", "--threads", "0")]
+    [InlineData("got 100000", "txt2img", "x", "--threads", "100000")]
     [InlineData("--steps must be in 1..1000, got 0", "txt2img", "x", "--steps", "0")]
     [InlineData("each side at most 256 px", "txt2img", "x", "--height", "100000")]
     [InlineData("at most 16384 pixels", "txt2img", "x", "--height", "256", "--width", "256")]
@@ -57,7 +58,7 @@ public sealed class CliUsageTests(ITestOutputHelper log)
     [InlineData("--seed must be -1 (random)", "txt2img", "x", "--seed", "-7")]
     [InlineData("no such file", "txt2img", "x", "--checkpoint", "/nonexistent.safetensors")]
     [InlineData("unknown --dtype 'fp8'", "txt2img", "x", "--dtype", "fp8")]
-    [InlineData("--threads must be at least 1", "run", "recipes/hello.csx", "--threads", "0")]
+    [InlineData("--threads must be in 1..", "run", "recipes/hello.csx", "--threads", "0")]
     [InlineData("--scale must be a positive number", "train", "--scale", "0")]
     public void Usage_errors_exit_2_with_one_line_and_load_no_model(string expected, params string[] args)
     {
@@ -134,6 +135,27 @@ public sealed class CliUsageTests(ITestOutputHelper log)
             Assert.Contains("step 20/20", stderr);
             Assert.Equal(16, Directory.GetFiles(dir, "o-*.png").Length);
             Assert.Equal(false, Pipeline.Runtime.NativeSwitches.NnpackEnabled);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public void Info_escapes_control_characters_from_the_file()
+    {
+        var dir = Directory.CreateTempSubdirectory("cli-info").FullName;
+        try
+        {
+            var path = Path.Combine(dir, "evil.png");
+            using (var pixels = TorchSharp.torch.zeros(3, 8, 8))
+            {
+                var png = Pipeline.Imaging.PngImage.Encode(pixels);
+                Pipeline.Imaging.PngImage.WriteAtomically(path, Pipeline.Imaging.PngTextChunks.Insert(png, "parameters", "red\u001b[2J\u0007 circle\nSteps: 3"));
+            }
+            var (code, output) = Sdxl("info", path);
+            Assert.Equal(0, code);
+            Assert.DoesNotContain('\u001b', output);
+            Assert.DoesNotContain('\u0007', output);
+            Assert.Contains("red\\x1B[2J\\x07 circle", output);
         }
         finally { Directory.Delete(dir, recursive: true); }
     }
