@@ -4,9 +4,9 @@ namespace Pipeline.Components;
 /// The plugin contract's version. A plugin records the version it was built against through its reference to
 /// the <c>Pipeline.Contracts</c> assembly (whose assembly version carries <see cref="Major"/>.<see cref="Minor"/>); the
 /// host refuses a plugin built against another major version, naming both.
-/// <para>2.0: the contract moved out of the library into <c>Pipeline.Contracts</c>; <see cref="Diffusion.Guidance.IGuider.Combine"/>
-/// receives the sampler's x and σ; <c>ComponentKind.Embedder</c> is gone; <see cref="Generation.INoiseSourceFactory"/>,
-/// <see cref="Diffusion.Discretization.ScaledLinearBetas"/> and <see cref="Diffusion.Guidance.CFGBatch"/> are part of it.</para>
+/// <para>2.0: the contract moved out of the library (<c>Pipeline</c> 1.0) into <c>Pipeline.Contracts</c>;
+/// <see cref="Diffusion.Guidance.IGuider.Combine"/> receives the sampler's x as well as σ; <c>ComponentKind.Embedder</c>
+/// is gone. Details: plugins/README.md, "What changed for plugin authors".</para>
 /// </summary>
 public static class PluginContract
 {
