@@ -8,6 +8,9 @@ namespace Pipeline.Conditioning;
 /// embedding, [B, 2816]) and <c>concat</c> (channel-concatenated to the input). Absent parts are null.
 /// The record does not own its tensors; whoever created them disposes them.
 /// </summary>
+/// <param name="CrossAttn">UNet cross-attention context [B, tokens, width], or null.</param>
+/// <param name="Vector">The vector added to the timestep embedding [B, adm_in_channels], or null.</param>
+/// <param name="Concat">Channels concatenated to the UNet input [B, C, H, W], or null.</param>
 public sealed record Conditioning(Tensor? CrossAttn = null, Tensor? Vector = null, Tensor? Concat = null)
 {
     /// <summary>Batch size, taken from the first present part.</summary>

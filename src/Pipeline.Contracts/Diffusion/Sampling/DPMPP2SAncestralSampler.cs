@@ -10,6 +10,9 @@ namespace Pipeline.Diffusion.Sampling;
 /// <see cref="NoiseOnLastStep"/> as in <see cref="EulerAncestralSampler"/> (<c>dpmpp_2s_ancestral</c>: true,
 /// <c>dpmpp_2s_ancestral_kdiffusion</c>: false).
 /// </summary>
+/// <param name="Eta">η: the share of the step taken as fresh noise (0: deterministic).</param>
+/// <param name="SNoise">Scale s_noise of the added noise.</param>
+/// <param name="NoiseOnLastStep">Draw (and discard) noise on the last step too, as sgm does.</param>
 public sealed record DPMPP2SAncestralSampler(double Eta = 1.0, double SNoise = 1.0, bool NoiseOnLastStep = true) : ISampler
 {
     /// <inheritdoc/>

@@ -9,6 +9,9 @@ namespace Pipeline.Diffusion.Sampling;
 /// <para><see cref="NoiseOnLastStep"/>: true also draws (and discards) noise on the last step, as sgm does
 /// (<c>euler_ancestral</c>); false does not, as k-diffusion and ComfyUI (<c>euler_ancestral_kdiffusion</c>).</para>
 /// </summary>
+/// <param name="Eta">η: the share of the step taken as fresh noise (0: deterministic).</param>
+/// <param name="SNoise">Scale s_noise of the added noise.</param>
+/// <param name="NoiseOnLastStep">Draw (and discard) noise on the last step too, as sgm does.</param>
 public sealed record EulerAncestralSampler(double Eta = 1.0, double SNoise = 1.0, bool NoiseOnLastStep = true) : ISampler
 {
     /// <inheritdoc/>

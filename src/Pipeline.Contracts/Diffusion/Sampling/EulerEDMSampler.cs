@@ -9,6 +9,11 @@ namespace Pipeline.Diffusion.Sampling;
 /// <para><see cref="DrawNoiseEveryStep"/>: false draws churn noise only when it is used (sgm, ComfyUI: <c>euler</c>);
 /// true on every step (k-diffusion: <c>euler_kdiffusion</c>). Without churn the results are the same.</para>
 /// </summary>
+/// <param name="SChurn">Karras churn s_churn (0: none).</param>
+/// <param name="STmin">Lowest σ that gets churn.</param>
+/// <param name="STmax">Highest σ that gets churn.</param>
+/// <param name="SNoise">Scale s_noise of the churn noise.</param>
+/// <param name="DrawNoiseEveryStep">Draw churn noise on every step (k-diffusion) instead of only when it is used (sgm).</param>
 public sealed record EulerEDMSampler(double SChurn = 0, double STmin = 0, double STmax = double.PositiveInfinity, double SNoise = 1,
     bool DrawNoiseEveryStep = false) : ISampler
 {

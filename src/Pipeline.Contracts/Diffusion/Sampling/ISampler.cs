@@ -2,20 +2,6 @@ using static TorchSharp.torch;
 
 namespace Pipeline.Diffusion.Sampling;
 
-/// <summary>The guided denoiser a sampler drives: x [B, …], σ [B] → x̂₀ (a new tensor).</summary>
-public delegate Tensor DenoiseFunction(Tensor x, Tensor sigma);
-
-/// <summary>What a sampler reports after each step. The tensors belong to the step's dispose scope and are only valid
-/// during the call: keep one with <c>x.clone().DetachFromDisposeScope()</c> (and dispose it yourself).</summary>
-public readonly record struct SamplerStep(int Index, int Count, float Sigma, float NextSigma, Tensor X, Tensor Denoised);
-
-/// <summary>Progress callback and cancellation for a sampling run.</summary>
-public sealed record SamplingOptions(Action<SamplerStep>? OnStep = null, CancellationToken Cancellation = default)
-{
-    /// <summary>No callback, no cancellation.</summary>
-    public static SamplingOptions None { get; } = new();
-}
-
 /// <summary>
 /// A sampler (sgm/k-diffusion): integrates from σ₀ to the last σ. Stateless: knobs live in the implementing
 /// record, loop state stays local, randomness comes only from the noise source.

@@ -10,6 +10,8 @@ namespace Pipeline.Diffusion.Sampling;
 /// instead of the multistep step, as ComfyUI's fork does (<c>lms_comfyui</c>); the two differ visibly there (up to
 /// 0.27 on an 8-step sgm_uniform schedule in the reference set).</para>
 /// </summary>
+/// <param name="Order">How many past derivatives the step uses (1 … <see cref="LinearMultistepCoefficients.MaxOrder"/>).</param>
+/// <param name="LastStepReturnsDenoised">Return the denoised estimate on the last step (ComfyUI) instead of the multistep step.</param>
 public sealed record LinearMultistepSampler(int Order = 4, bool LastStepReturnsDenoised = false) : ISampler
 {
     /// <inheritdoc/>
