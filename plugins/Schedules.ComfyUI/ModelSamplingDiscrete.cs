@@ -6,7 +6,7 @@ namespace Schedules.ComfyUI;
 /// <summary>
 /// ComfyUI's <c>ModelSamplingDiscrete</c> for an ε-prediction model (what <c>comfy.model_base</c> builds for SDXL):
 /// the DDPM "linear" betas <c>linspace(√start, √end, T)²</c>, ᾱ = cumprod(1 − β) and σ = √((1 − ᾱ)/ᾱ), all in
-/// float64 (ᾱ from the core's <see cref="LegacyDDPMDiscretization.AlphasCumprod"/>, the same float64 computation),
+/// float64 (ᾱ from the contract's <see cref="ScaledLinearBetas.AlphasCumprod"/>, the float64 computation sgm's <c>LegacyDDPMDiscretization</c> uses),
 /// then the table σ and its float64 log rounded to float32. Differs in the last bit from sgm's table, which rounds
 /// before the square root, for about 130 of 1000 entries. There is no zero-terminal-SNR option, so the schedulers'
 /// branches for a table that ends at σ ≈ 0 never apply and are left out.
@@ -22,7 +22,7 @@ public sealed record ModelSamplingDiscrete(double LinearStart = 0.00085, double 
 
     Tables Table => Cache.GetOrAdd((LinearStart, LinearEnd, NumTimesteps), key =>
     {
-        var acp = new LegacyDDPMDiscretization(key.Item1, key.Item2, key.Item3).AlphasCumprod;
+        var acp = ScaledLinearBetas.AlphasCumprod(key.Item1, key.Item2, key.Item3);
         var sigmas = acp.Select(a => Math.Sqrt((1 - a) / a)).ToArray();
         return new Tables(sigmas.Select(s => (float)s).ToArray(), sigmas.Select(s => (float)Math.Log(s)).ToArray());
     });

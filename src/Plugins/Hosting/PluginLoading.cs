@@ -12,7 +12,9 @@ namespace Pipeline.Plugins.Hosting;
 /// </summary>
 static class PluginLoading
 {
-    static readonly Type[] SharedTypes = { typeof(IPluginModule), typeof(TorchSharp.torch) };
+    /// <summary>The contract assembly (Pipeline.Contracts, where <see cref="IPluginModule"/> lives) and TorchSharp: one copy,
+    /// the host's, so a plugin's components are the host's interface types and its tensors the host's tensors.</summary>
+    internal static readonly Type[] SharedTypes = { typeof(IPluginModule), typeof(TorchSharp.torch) };
 
     public static (ComponentRegistry Registry, IReadOnlyList<PluginLoadResult> Results, IReadOnlyList<PluginLoader> Loaders)
         LoadAll(IEnumerable<string> directories, ComponentRegistry start)

@@ -5,7 +5,8 @@ namespace Pipeline.Plugins.Recipes;
 
 /// <summary>
 /// What every recipe can name without <c>using</c> or <c>#r</c>: a fixed list of namespaces and static imports, and
-/// the assemblies the host provides (Pipeline, Pipeline.Plugins, TorchSharp and what their public types need).
+/// the assemblies the host provides (Pipeline.Contracts, Pipeline, Pipeline.Training, Pipeline.Plugins, TorchSharp and
+/// what their public types need).
 /// Part of the recipe cache key: changing anything here recompiles every recipe.
 /// </summary>
 public static class RecipeImports
@@ -50,14 +51,16 @@ public static class RecipeImports
     /// <summary>The host assemblies recipes compile against.</summary>
     public static IReadOnlyList<Assembly> HostAssemblies { get; } =
     [
+        typeof(IPluginModule).Assembly,
         typeof(ComponentRegistry).Assembly,
+        typeof(Pipeline.Training.TinyDefault.TinyTraining).Assembly,
         typeof(RecipeGlobals).Assembly,
         typeof(TorchSharp.torch).Assembly,
     ];
 
     /// <summary>
-    /// The host assemblies, the framework assemblies a script needs, and every assembly Pipeline and TorchSharp
-    /// reference directly (so public signatures that mention them compile), each once, by file.
+    /// The host assemblies, the framework assemblies a script needs, and every assembly the contracts, Pipeline,
+    /// Pipeline.Training and TorchSharp reference directly (so public signatures that mention them compile), each once, by file.
     /// </summary>
     public static IReadOnlyList<Assembly> References { get; } = ResolveReferences();
 
@@ -75,7 +78,7 @@ public static class RecipeImports
             Assembly.Load("netstandard"),
         ];
         // Pipeline.Plugins' own dependencies (the compiler, the plugin loader) are not part of the recipe surface.
-        var referenced = new[] { typeof(ComponentRegistry).Assembly, typeof(TorchSharp.torch).Assembly }
+        var referenced = HostAssemblies.Where(a => a != typeof(RecipeGlobals).Assembly)
             .SelectMany(a => a.GetReferencedAssemblies()).Select(TryLoad).OfType<Assembly>();
         return framework.Concat(HostAssemblies).Concat(referenced)
             .Where(a => !a.IsDynamic && !string.IsNullOrEmpty(a.Location))

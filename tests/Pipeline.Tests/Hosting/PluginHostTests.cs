@@ -46,7 +46,7 @@ public class PluginHostTests
         Assert.False(snapshot.Registry.Contains(ComponentKind.Sampler, "fixture_unique")); // all or nothing
 
         Assert.Equal(PluginStatus.Refused, byName["Fixture.OldContract"].Status);
-        Assert.Contains("contract 2.0", byName["Fixture.OldContract"].Reason);
+        Assert.Contains("contract 3.0", byName["Fixture.OldContract"].Reason);
         Assert.Contains($"contract {PluginContract.Major}.{PluginContract.Minor}", byName["Fixture.OldContract"].Reason);
 
         Assert.Equal(PluginStatus.Loaded, byName["Fixture.Hot"].Status);

@@ -5,34 +5,19 @@ namespace Pipeline.Diffusion.Discretization;
 /// (<c>linspace(√start, √end, T)²</c> in float64), σ = √((1 − ᾱ)/ᾱ) with the ratio rounded to float32
 /// before the square root; sub-schedules pick roughly equally spaced timesteps.
 /// </summary>
-public sealed record LegacyDDPMDiscretization(double LinearStart = 0.00085, double LinearEnd = 0.012, int NumTimesteps = 1000)
+public sealed record LegacyDDPMDiscretization(
+    double LinearStart = ScaledLinearBetas.SdxlLinearStart, double LinearEnd = ScaledLinearBetas.SdxlLinearEnd,
+    int NumTimesteps = ScaledLinearBetas.SdxlNumTimesteps)
     : IDiscretization
 {
     // Cached per setting (not in an instance field: a record copy made with `with` must not keep the old table,
     // and equal settings must compare equal).
     static readonly System.Collections.Concurrent.ConcurrentDictionary<(double, double, int), double[]> Cache = new();
 
-    double[] Acp => Cache.GetOrAdd((LinearStart, LinearEnd, NumTimesteps), k => ComputeAlphasCumprod(k.Item1, k.Item2, k.Item3));
+    double[] Acp => Cache.GetOrAdd((LinearStart, LinearEnd, NumTimesteps), k => ScaledLinearBetas.AlphasCumprod(k.Item1, k.Item2, k.Item3));
 
-    /// <summary>ᾱ_t for t = 0 … T−1 (float64).</summary>
+    /// <summary>ᾱ_t for t = 0 … T−1 (float64, <see cref="ScaledLinearBetas.AlphasCumprod"/>).</summary>
     public IReadOnlyList<double> AlphasCumprod => Acp;
-
-    static double[] ComputeAlphasCumprod(double start, double end, int n)
-    {
-        if (n < 2) throw new ArgumentOutOfRangeException(nameof(NumTimesteps), $"NumTimesteps must be >= 2, got {n}");
-        if (!(start > 0 && end > start && end < 1)) throw new ArgumentException($"need 0 < LinearStart < LinearEnd < 1, got {start}, {end}");
-        double a = Math.Sqrt(start), b = Math.Sqrt(end), step = (b - a) / (n - 1);
-        var acp = new double[n];
-        double product = 1;
-        for (int i = 0; i < n; i++)
-        {
-            // torch.linspace (float64) fills the first half forwards and the second half backwards from the end.
-            double root = i < n / 2 ? a + step * i : b - step * (n - 1 - i);
-            product *= 1.0 - root * root;
-            acp[i] = product;
-        }
-        return acp;
-    }
 
     /// <summary>The DDPM timesteps used by an <paramref name="steps"/>-step schedule, ascending
     /// (sgm <c>generate_roughly_equally_spaced_steps</c>: <c>linspace(T−1, 0, n, endpoint=False)</c> truncated, reversed).</summary>
