@@ -24,8 +24,10 @@ public static class TorchRuntime
     /// </summary>
     public static void PrepareNativeEnvironment() => SetNativeEnvironment("OMP_WAIT_POLICY", "PASSIVE", overwrite: false);
 
+#pragma warning disable CA2255 // deliberate: must run before any code of this library can load libtorch
     [System.Runtime.CompilerServices.ModuleInitializer]
     internal static void OnAssemblyLoad() => PrepareNativeEnvironment();
+#pragma warning restore CA2255
 
     /// <summary>The settings in effect, or null before <see cref="Configure"/>.</summary>
     public static RuntimeSettings? Applied => _applied;
