@@ -34,9 +34,9 @@ public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
             TorchRuntime.Configure(s.Threads is { } t ? new RuntimeSettings(t) : RuntimeSettings.Default);
             var registry = PluginHost.LoadOnce().Registry;
             var basePath = s.Checkpoint ?? EmbeddedModels.Base ?? throw new CliException(EmbeddedModels.MissingMessage);
-            using var model = SdxlModel.Load(basePath);
+            using var model = SdxlModel.Load(basePath, registry: registry);
             var refinerPath = s.Refiner ?? EmbeddedModels.Refiner;
-            using var refiner = refinerPath is null ? null : SdxlModel.Load(refinerPath);
+            using var refiner = refinerPath is null ? null : SdxlModel.Load(refinerPath, registry: registry);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             AnsiConsole.MarkupLine(Markup.Escape(EvaluationRow.MarkdownHeader));
             TinyEvaluation.Run(model, refiner, registry, new EvaluationSettings(SamplesPerRow: s.Samples), s.Out,

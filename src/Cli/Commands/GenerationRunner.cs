@@ -55,14 +55,14 @@ public static class GenerationRunner
             var dtype = OptionParsing.DType(s.DType);
             var device = OptionParsing.Device(s.Device);
             var checkpoint = s.Checkpoint ?? EmbeddedModels.Base ?? throw new CliException(EmbeddedModels.MissingMessage);
-            var config = SdxlModel.ReadConfig(checkpoint);
-            if (config.Kind != SdxlModelKind.Base) throw new CliException($"{checkpoint} is an SDXL refiner; give it as --refiner and a base model as --checkpoint");
-            if (s.Refiner is not null && SdxlModel.ReadConfig(s.Refiner).Kind != SdxlModelKind.Refiner)
-                throw new CliException($"--refiner {s.Refiner} is not an SDXL refiner model");
-            var d = GenerationDefaults.For(config);
             var snapshot = PluginHost.LoadOnce();
             PluginsCommand.WarnAboutFailures(snapshot);
-            var registry = snapshot.Registry;
+            var registry = snapshot.Registry;   // also resolves a checkpoint's scaling when a plugin provides it
+            var config = SdxlModel.ReadConfig(checkpoint, registry);
+            if (config.Kind != SdxlModelKind.Base) throw new CliException($"{checkpoint} is an SDXL refiner; give it as --refiner and a base model as --checkpoint");
+            if (s.Refiner is not null && SdxlModel.ReadConfig(s.Refiner, registry).Kind != SdxlModelKind.Refiner)
+                throw new CliException($"--refiner {s.Refiner} is not an SDXL refiner model");
+            var d = GenerationDefaults.For(config);
             _ = registry.Sampler(s.Sampler ?? d.Sampler);
             _ = registry.Schedule(s.Schedule, s.Steps ?? d.Steps);
             var imageSize = size?.Invoke() ?? new ImageSize(s.Height ?? d.Size.Height, s.Width ?? d.Size.Width);
@@ -77,9 +77,9 @@ public static class GenerationRunner
             using var ctrlC = new CtrlC(cancellation);
             try
             {
-                using var model = AnsiConsole.Status().Start($"loading {Path.GetFileName(checkpoint)}", _ => SdxlModel.Load(checkpoint, device: device, dtype: dtype));
+                using var model = AnsiConsole.Status().Start($"loading {Path.GetFileName(checkpoint)}", _ => SdxlModel.Load(checkpoint, device: device, dtype: dtype, registry: registry));
                 using var refiner = s.Refiner is null ? null
-                    : AnsiConsole.Status().Start($"loading {Path.GetFileName(s.Refiner)}", _ => SdxlModel.Load(s.Refiner, device: device, dtype: dtype));
+                    : AnsiConsole.Status().Start($"loading {Path.GetFileName(s.Refiner)}", _ => SdxlModel.Load(s.Refiner, device: device, dtype: dtype, registry: registry));
                 var plan = Plan(s, prompt, seed, model, refiner, registry, imageSize).Validate();
                 using var result = SamplingProgress.Run($"{plan.Names.Sampler} × {plan.Sigmas.Steps}", plan.TotalSteps, ctrlC.Token, options =>
                     generate(plan, options));

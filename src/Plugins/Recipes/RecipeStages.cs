@@ -44,11 +44,11 @@ public sealed class RecipeStages
 
     /// <summary>Loads a single-file checkpoint, or the embedded default when <paramref name="checkpoint"/> is null.</summary>
     public SdxlModel LoadModel(string? checkpoint = null, ScalarType dtype = ScalarType.Float32) =>
-        SdxlModel.Load(checkpoint ?? EmbeddedModels.Base ?? throw new InvalidOperationException(EmbeddedModels.MissingMessage), dtype: dtype);
+        SdxlModel.Load(checkpoint ?? EmbeddedModels.Base ?? throw new InvalidOperationException(EmbeddedModels.MissingMessage), dtype: dtype, registry: _registry);
 
     /// <summary>Loads the refiner checkpoint, or the embedded default refiner when null.</summary>
     public SdxlModel LoadRefiner(string? checkpoint = null, ScalarType dtype = ScalarType.Float32) =>
-        SdxlModel.Load(checkpoint ?? EmbeddedModels.Refiner ?? throw new InvalidOperationException(EmbeddedModels.MissingMessage), dtype: dtype);
+        SdxlModel.Load(checkpoint ?? EmbeddedModels.Refiner ?? throw new InvalidOperationException(EmbeddedModels.MissingMessage), dtype: dtype, registry: _registry);
 
     /// <summary>Runs <paramref name="plan"/> through the one executor, reporting every sampler step to the run's progress.</summary>
     public GenerationResult Run(GenerationPlan plan) => plan.Run(PlanProgress(plan, Progress), _cancellation);
