@@ -118,7 +118,7 @@ public sealed class RunCommand : Command<RunCommand.Settings>
         }
         catch (RecipeRuntimeException e)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine($"error: {PluginOrigins.Describe(e, e.Message)}");
             return ExitCodes.Failure;
         }
         catch (OperationCanceledException) when (ctrlC.Requested)
