@@ -1,5 +1,6 @@
 using Pipeline.Checkpoints;
 using Pipeline.Components;
+using Pipeline.Plugins.Hosting;
 using Spectre.Console;
 
 namespace Pipeline.Cli;
@@ -10,13 +11,19 @@ public sealed class CliException(string message) : Exception(message);
 /// <summary>
 /// Turns errors into one clear line and an exit code (<see cref="ExitCodes"/>): the user's mistakes (bad option
 /// values, unknown component names, missing files) are usage errors, 2; failures of the work itself
-/// (unreadable or mismatched checkpoints, I/O) are 1. Never a stack trace.
+/// (unreadable or mismatched checkpoints, I/O) are 1, and so is anything a plugin's code threw, which is reported
+/// with the plugin's name and file (<see cref="PluginOrigins"/>). Never a stack trace.
 /// </summary>
 public static class CliErrors
 {
     public static int Guard(Func<int> run)
     {
         try { return run(); }
+        catch (Exception e) when (e is not OperationCanceledException && PluginOrigins.Of(e) is not null)
+        {
+            Report(PluginOrigins.Describe(e, Environment.GetEnvironmentVariable("SDXL_DEBUG") is { Length: > 0 } ? e.ToString() : e.Message));
+            return ExitCodes.Failure;
+        }
         catch (Exception e) when (e is CliException or UnknownComponentException or ArgumentException or FileNotFoundException
                                       or DirectoryNotFoundException)
         {

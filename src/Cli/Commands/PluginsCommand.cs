@@ -19,6 +19,7 @@ public sealed class PluginsCommand : Command
             {
                 PluginStatus.Loaded => "[green]loaded[/]",
                 PluginStatus.Refused => "[yellow]refused[/]",
+                PluginStatus.Hung => "[red]hung[/]",
                 _ => "[red]failed[/]",
             };
             var detail = p.Status == PluginStatus.Loaded

@@ -102,7 +102,7 @@ public sealed class RunCommand : Command<RunCommand.Settings>
             var progress = ConsoleRecipeProgress.ForConsole();
             var globals = new RecipeGlobals(args, snapshot.Registry, progress, new RecipeOutput(settings.Out), ctrlC.Token,
                 new RecipeStages(snapshot.Registry, progress, ctrlC.Token)) { Device = device };
-            var host = new RecipeHost(RecipeHostOptions.Default);
+            var host = new RecipeHost(RecipeHostOptions.Default, line => Console.Error.WriteLine(line));
             var result = host.Run(source, globals);
             var how = result.CompiledFromCache ? "loaded from cache" : "compiled";
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -118,7 +118,7 @@ public sealed class RunCommand : Command<RunCommand.Settings>
         }
         catch (RecipeRuntimeException e)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine($"error: {PluginOrigins.Describe(e, e.Message)}");
             return ExitCodes.Failure;
         }
         catch (OperationCanceledException) when (ctrlC.Requested)

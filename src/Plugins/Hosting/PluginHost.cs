@@ -55,7 +55,7 @@ public sealed class PluginHost : IDisposable
 
     PluginSnapshot Load(int generation)
     {
-        var (registry, results, loaders) = PluginLoading.LoadAll(_options.Directories, _start);
+        var (registry, results, loaders) = PluginLoading.LoadAll(_options.Directories, _start, _options.EffectiveRegisterTimeout);
         var old = _loaders;
         _loaders = loaders;
         // Unloading is cooperative: objects a running job still holds stay valid until released.

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Reflection;
+using System.Runtime.ExceptionServices;
+using System.Runtime.Loader;
 using McMaster.NETCore.Plugins;
 using Pipeline.Components;
 
@@ -8,7 +10,10 @@ namespace Pipeline.Plugins.Hosting;
 /// <summary>
 /// Loads every discovered plugin into its own unloadable context (sharing the contract assembly and
 /// TorchSharp with the host) and registers it, all-or-nothing per plugin, on top of the built-ins. A plugin
-/// that is refused or fails is reported with its reason and skipped; the others carry on.
+/// that is refused or fails is reported with its reason and skipped; the others carry on. A plugin whose loading
+/// does not finish within the timeout is reported as hung and skipped (its thread cannot be stopped, so it is left
+/// to run in the background and the process does not wait for it). A folder whose name an earlier folder (a
+/// first-party plugin, or an earlier directory) already took is refused, naming both paths.
 /// </summary>
 static class PluginLoading
 {
@@ -17,15 +22,19 @@ static class PluginLoading
     internal static readonly Type[] SharedTypes = { typeof(IPluginModule), typeof(TorchSharp.torch) };
 
     public static (ComponentRegistry Registry, IReadOnlyList<PluginLoadResult> Results, IReadOnlyList<PluginLoader> Loaders)
-        LoadAll(IEnumerable<string> directories, ComponentRegistry start)
+        LoadAll(IEnumerable<string> directories, ComponentRegistry start, TimeSpan registerTimeout)
     {
         var registry = start;
         var results = new List<PluginLoadResult>();
         var loaders = new List<PluginLoader>();
+        var taken = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, path) in PluginDirectories.Discover(directories))
         {
             var clock = Stopwatch.StartNew();
-            var refusal = SafeRefusal(name, path);
+            var refusal = taken.TryGetValue(name, out var first)
+                ? $"plugin '{name}' at {path} is refused: the name is already taken by {first}, which was found first (rename the folder to load both)"
+                : SafeRefusal(name, path);
+            taken.TryAdd(name, path);
             if (refusal is not null)
             {
                 results.Add(new(name, path, PluginStatus.Refused, refusal, Array.Empty<ComponentRegistration>(), clock.Elapsed));
@@ -41,13 +50,25 @@ static class PluginLoading
                     c.LoadInMemory = true;
                     c.PreferSharedTypes = true;
                 });
-                var module = CreateModule(name, loader.LoadDefaultAssembly());
-                var builder = new ComponentRegistry.Builder(registry, name);
-                module.Register(builder);
-                var added = builder.Current.All().Where(r => r.Origin == name).ToList();
-                registry = builder.Current;
+                var before = registry;
+                var current = WithTimeout(name, registerTimeout, () =>
+                {
+                    var assembly = loader.LoadDefaultAssembly();
+                    if (AssemblyLoadContext.GetLoadContext(assembly) is { } context) PluginOrigins.Remember(context, name, path);
+                    var module = CreateModule(name, assembly);
+                    var builder = new ComponentRegistry.Builder(before, name);
+                    module.Register(builder);
+                    return builder.Current;
+                });
+                var added = current.All().Where(r => r.Origin == name).ToList();
+                registry = current;
                 loaders.Add(loader);
                 results.Add(new(name, path, PluginStatus.Loaded, null, added, clock.Elapsed));
+            }
+            catch (PluginHungException e)
+            {
+                loader?.Dispose();
+                results.Add(new(name, path, PluginStatus.Hung, e.Message, Array.Empty<ComponentRegistration>(), clock.Elapsed));
             }
             catch (Exception e)
             {
@@ -56,6 +77,23 @@ static class PluginLoading
             }
         }
         return (registry, results, loaders);
+    }
+
+    /// <summary>Runs <paramref name="load"/> on its own thread and waits at most <paramref name="timeout"/> for it.</summary>
+    static T WithTimeout<T>(string name, TimeSpan timeout, Func<T> load)
+    {
+        T result = default!;
+        ExceptionDispatchInfo? failure = null;
+        var thread = new Thread(() =>
+        {
+            try { result = load(); }
+            catch (Exception e) { failure = ExceptionDispatchInfo.Capture(e); }
+        }) { IsBackground = true, Name = $"plugin {name}" };
+        thread.Start();
+        if (!thread.Join(timeout))
+            throw new PluginHungException($"plugin '{name}' hung: loading and Register did not return within {timeout.TotalSeconds:0.###} s; skipped");
+        failure?.Throw();
+        return result;
     }
 
     static string? SafeRefusal(string name, string path)
@@ -90,3 +128,5 @@ static class PluginLoading
 }
 
 sealed class PluginEntryPointException(string message) : Exception(message);
+
+sealed class PluginHungException(string message) : Exception(message);

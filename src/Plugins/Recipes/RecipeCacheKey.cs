@@ -12,7 +12,7 @@ namespace Pipeline.Plugins.Recipes;
 public static class RecipeCacheKey
 {
     /// <summary>Bump when the cache layout or the compilation settings change.</summary>
-    public const string FormatVersion = "sdxl-recipe-cache/1";
+    public const string FormatVersion = "sdxl-recipe-cache/2";
 
     static readonly Lazy<string> HostPart = new(() =>
     {

@@ -14,7 +14,8 @@ namespace Pipeline.Plugins.Recipes;
 /// <summary>
 /// The only place that touches Roslyn (a cache hit never loads the compiler). Compiles a recipe as a C# script
 /// over <see cref="RecipeGlobals"/> with the fixed imports and references, and emits a deterministic assembly
-/// named after the cache key plus a portable PDB whose lines are the recipe file's lines.
+/// named after the cache key plus a portable PDB whose lines are the recipe file's lines. Every method and lambda
+/// of the recipe is guarded against runaway recursion first (<see cref="RecipeStackGuard"/>).
 /// </summary>
 static class RecipeCompiler
 {
@@ -42,7 +43,10 @@ static class RecipeCompiler
             .WithAllowUnsafe(false);
         var script = CSharpScript.Create<object>(source.Text, options, typeof(RecipeGlobals));
         var compilation = script.GetCompilation();
+        var unguarded = compilation.SyntaxTrees.Single();
+        var unguardedCompilation = compilation;
         compilation = compilation
+            .ReplaceSyntaxTree(unguarded, RecipeStackGuard.Insert(unguarded, () => unguardedCompilation.GetSemanticModel(unguarded)))
             .WithAssemblyName("sdxl-recipe-" + key)
             .WithOptions(compilation.Options.WithDeterministic(true));
 

@@ -10,18 +10,27 @@ namespace Pipeline.Plugins.Recipes;
 /// also bounds what a long-lived process accumulates). Compile errors throw <see cref="RecipeCompileException"/>;
 /// exceptions from the recipe throw <see cref="RecipeRuntimeException"/> naming the recipe line; cancellation
 /// through <see cref="RecipeGlobals.Cancellation"/> surfaces as <see cref="OperationCanceledException"/>.
+/// <para>
+/// The disk cache is a convenience, never a reason to fail: an entry that fails verification is discarded and
+/// recompiled (one notice), and a cache folder that cannot be written (a file, no permission, a full disk) makes the
+/// host compile in memory for the rest of its life (one warning). Notices go to the <c>log</c> given to the constructor.
+/// </para>
 /// </summary>
 public sealed class RecipeHost
 {
     readonly RecipeCache _cache;
+    readonly Action<string> _log;
     readonly ConcurrentDictionary<string, LoadedRecipe> _loaded = new();
     int _compilerInvocations;
+    volatile bool _cacheUnusable;
 
     /// <param name="options">The cache folder; <see cref="RecipeHostOptions.Default"/> when null.</param>
-    public RecipeHost(RecipeHostOptions? options = null)
+    /// <param name="log">Receives one line per cache notice (an entry discarded, the cache unusable); dropped when null.</param>
+    public RecipeHost(RecipeHostOptions? options = null, Action<string>? log = null)
     {
         Options = options ?? RecipeHostOptions.Default;
         _cache = new RecipeCache(Options.CacheDirectory);
+        _log = log ?? (_ => { });
     }
 
     public RecipeHostOptions Options { get; }
@@ -56,6 +65,12 @@ public sealed class RecipeHost
         {
             throw;
         }
+        catch (InsufficientExecutionStackException e)
+        {
+            // Raised by the guard the compiler puts at the top of every recipe method (see RecipeStackGuard).
+            throw new RecipeRuntimeException(source.Name, RecipeFrames.InnermostLine(e, recipe.Assembly),
+                new InsufficientExecutionStackException("recipe overflowed the stack (recursion too deep); it was stopped before the process crashed", e));
+        }
         catch (Exception e)
         {
             throw new RecipeRuntimeException(source.Name, RecipeFrames.InnermostLine(e, recipe.Assembly), e);
@@ -69,22 +84,41 @@ public sealed class RecipeHost
         var key = RecipeCacheKey.Of(source.Text);
         if (_loaded.TryGetValue(key, out var loaded)) return (loaded, true);
 
-        if (_cache.TryRead(key) is { } cached)
+        if (!_cacheUnusable)
         {
-            try
+            var cached = _cache.TryRead(key, out var discarded);
+            if (cached is not null)
             {
-                return (_loaded.GetOrAdd(key, LoadedRecipe.Load(key, cached)), true);
+                try
+                {
+                    return (_loaded.GetOrAdd(key, LoadedRecipe.Load(key, cached)), true);
+                }
+                catch (Exception e) when (e is BadImageFormatException or TypeLoadException or InvalidDataException or ArgumentException)
+                {
+                    discarded = $"could not be loaded ({e.Message})";
+                    _cache.Evict(key);
+                }
             }
-            catch (Exception e) when (e is BadImageFormatException or TypeLoadException or InvalidDataException or ArgumentException)
-            {
-                // A damaged entry: drop it and compile afresh.
-                _cache.Evict(key);
-            }
+            if (discarded is not null) _log($"{source.Name}: cache entry {_cache.PathOf(key)} {discarded}; discarded, recompiling");
         }
 
         Interlocked.Increment(ref _compilerInvocations);
         var artifacts = RecipeCompiler.Compile(source, key, cancellation);
-        _cache.Store(key, artifacts);
+        if (!_cacheUnusable) TryStore(key, artifacts);
         return (_loaded.GetOrAdd(key, LoadedRecipe.Load(key, artifacts)), false);
+    }
+
+    void TryStore(string key, RecipeArtifacts artifacts)
+    {
+        try
+        {
+            _cache.Store(key, artifacts);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _cacheUnusable = true;
+            _log($"warning: recipe cache {_cache.Directory} is unusable ({e.Message}); compiling in memory, so every run recompiles " +
+                 $"(point {RecipeHostOptions.CacheEnvironmentVariable} at a writable folder)");
+        }
     }
 }
