@@ -135,7 +135,7 @@ public static class TinyEvaluation
         md.AppendLine();
         md.AppendLine(EvaluationRow.MarkdownHeader);
         foreach (var r in rows) md.AppendLine(r.ToMarkdown());
-        File.WriteAllText(Path.Combine(folder, "evaluation.md"), md.ToString());
+        Pipeline.IO.AtomicFile.WriteBytes(Path.Combine(folder, "evaluation.md"), System.Text.Encoding.UTF8.GetBytes(md.ToString()));
         return rows;
     }
 

@@ -162,3 +162,26 @@ public sealed class ModelConfigBoundsTests
         Assert.Contains("incomplete", e.Message);
     }
 }
+
+/// <summary>Checkpoint paths that are not files fail with one line, never a crash.</summary>
+public sealed class CheckpointInputTests
+{
+    [Fact]
+    public void A_symlink_loop_as_checkpoint_is_a_usage_error_without_a_load()
+    {
+        var dir = Directory.CreateTempSubdirectory("sdxl-loop").FullName;
+        try
+        {
+            string a = Path.Combine(dir, "a.safetensors"), b = Path.Combine(dir, "b.safetensors");
+            File.CreateSymbolicLink(a, b);
+            File.CreateSymbolicLink(b, a);
+            long loads = Pipeline.Models.Bundles.SdxlModel.LoadCount;
+            var (code, output) = CliHarness.Sdxl("txt2img", "x", "--checkpoint", a);
+            Assert.Contains(code, new[] { Pipeline.Cli.ExitCodes.Usage, Pipeline.Cli.ExitCodes.Failure });
+            Assert.Contains("error:", output);
+            Assert.DoesNotContain("   at ", output);
+            Assert.Equal(loads, Pipeline.Models.Bundles.SdxlModel.LoadCount);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+}
