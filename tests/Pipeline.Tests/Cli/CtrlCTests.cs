@@ -56,9 +56,8 @@ public sealed class CtrlCTests(ITestOutputHelper log)
         finally { Directory.Delete(dir, recursive: true); }
     }
 
-    static void Interrupt(int pid)
-    {
-        using var kill = Process.Start(new ProcessStartInfo("kill", $"-INT {pid}") { UseShellExecute = false })!;
-        kill.WaitForExit();
-    }
+    static void Interrupt(int pid) => Assert.Equal(0, kill(pid, 2 /* SIGINT */));
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    static extern int kill(int pid, int signal);
 }
