@@ -25,7 +25,7 @@ public static class ImageHeader
     {
         if (width < 1 || height < 1) throw new InvalidDataException($"{path}: the image header says {width}x{height}");
         if (width * height > MaxPixels)
-            throw new InvalidDataException($"{path}: the image is {width}x{height} ({width * height / 1e6:F0} MP); input images are limited to {MaxPixels / 1e6:F0} MP (e.g. 8192x8192) — scale it down first");
+            throw new InvalidDataException($"{path}: the image is {width}x{height} ({width * height / 1048576.0:F0} MP); input images are limited to {MaxPixels >> 20} MP (e.g. 8192x8192) — scale it down first");
         return ((int)width, (int)height);
     }
 }
