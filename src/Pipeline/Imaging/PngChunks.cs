@@ -48,4 +48,24 @@ public static class PngChunks
     /// <summary>(width, height) from the IHDR chunk of a verified chunk list.</summary>
     public static (long Width, long Height) Dimensions(byte[] png, IReadOnlyList<Chunk> chunks) =>
         (BinaryPrimitives.ReadUInt32BigEndian(png.AsSpan(chunks[0].DataOffset)), BinaryPrimitives.ReadUInt32BigEndian(png.AsSpan(chunks[0].DataOffset + 4)));
+
+    /// <summary>Deflate's largest expansion (258 bytes per 2-bit code, ≈ 1032:1), rounded up.</summary>
+    public const int MaxDeflateRatio = 1100;
+
+    /// <summary>
+    /// Refuses a header that claims more pixels than its image data can hold: the filtered scanlines of a
+    /// width × height image need <c>height × (1 + ⌈width × bits per pixel / 8⌉)</c> bytes, and IDAT's deflate data
+    /// expands at most <see cref="MaxDeflateRatio"/> times. So a small file cannot make the reader allocate a large
+    /// buffer before the decoder finds the data missing.
+    /// </summary>
+    public static void CheckDataCanHoldPixels(byte[] png, IReadOnlyList<Chunk> chunks, string name)
+    {
+        var (width, height) = Dimensions(png, chunks);
+        int bitDepth = png[chunks[0].DataOffset + 8], colorType = png[chunks[0].DataOffset + 9];
+        int channels = colorType switch { 0 => 1, 2 => 3, 3 => 1, 4 => 2, 6 => 4, _ => 1 };
+        long rawBytes = height * (1 + (width * channels * bitDepth + 7) / 8);
+        long idat = chunks.Where(c => c.Type == "IDAT").Sum(c => (long)c.Length);
+        if (rawBytes > idat * MaxDeflateRatio + 1024)
+            throw new InvalidDataException($"{name}: the header says {width}x{height} but the file holds only {idat} bytes of image data (truncated or damaged)");
+    }
 }

@@ -48,6 +48,7 @@ public static class PngImage
     /// <summary>
     /// Image file → RGB tensor [3, H, W] in [0, 1] (float32, CPU). Strict: the header's size is checked against
     /// <see cref="ImageHeader.MaxPixels"/> before any pixel is allocated; a PNG's chunk lengths and CRCs are verified
+    /// and a header must not claim more pixels than its data can hold
     /// (<see cref="PngChunks"/>); and the decoder must report complete success — truncated or corrupt data is refused
     /// with the decoder's error instead of returning partially decoded pixels.
     /// </summary>
@@ -60,8 +61,10 @@ public static class PngImage
         var bytes = File.ReadAllBytes(full);
         if (PngChunks.HasSignature(bytes))
         {
-            var (pw, ph) = PngChunks.Dimensions(bytes, PngChunks.Read(bytes, path));
+            var chunks = PngChunks.Read(bytes, path);
+            var (pw, ph) = PngChunks.Dimensions(bytes, chunks);
             ImageHeader.Checked(path, pw, ph);
+            PngChunks.CheckDataCanHoldPixels(bytes, chunks, path);
         }
         using var stream = new SKMemoryStream(bytes);
         using var codec = SKCodec.Create(stream, out var created)

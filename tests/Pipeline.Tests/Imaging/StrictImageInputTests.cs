@@ -41,6 +41,16 @@ public class StrictImageInputTests : IDisposable
     }
 
     [Fact]
+    public void A_small_file_claiming_8192_squared_is_refused_before_allocating_the_pixels()
+    {
+        // Found by the PNG fuzz: within the pixel limit, an 800-byte file made Read allocate 256 MiB before the decoder failed.
+        var path = Write(PngFixtures.WithDimensions(PngFixtures.Real(), 8192, 8192));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.Contains("holds only", Assert.Throws<InvalidDataException>(() => PngImage.Read(path)).Message);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 4 << 20);
+    }
+
+    [Fact]
     public void The_pixel_limit_allows_8192_squared_and_refuses_one_row_more()
     {
         Assert.Equal((8192, 8192), ImageHeader.Checked("x.png", 8192, 8192));
