@@ -45,7 +45,7 @@ public static class SdxlModelConfigJson
         catch (Exception e) when (e is JsonException or NotSupportedException)
         {
             // NotSupportedException: System.Text.Json's answer to a missing or unknown type discriminator ("target") of a polymorphic part.
-            throw new ArgumentException($"the model config stored in the checkpoint is not valid: {e.Message}", e);
+            throw new ArgumentException($"the model config stored in the checkpoint is incomplete or not valid: {e.Message}", e);
         }
     }
 }
