@@ -42,23 +42,52 @@ public static class PngImage
         IO.AtomicFile.WriteBytes(path, png);
     }
 
-    /// <summary>PNG file → RGB tensor [3, H, W] in [0, 1] (float32, CPU).</summary>
+    /// <summary>The largest image file read (a PNG within <see cref="ImageHeader.MaxPixels"/> is far smaller).</summary>
+    public const long MaxFileBytes = 1L << 30;
+
+    /// <summary>
+    /// Image file → RGB tensor [3, H, W] in [0, 1] (float32, CPU). Strict: the header's size is checked against
+    /// <see cref="ImageHeader.MaxPixels"/> before any pixel is allocated; a PNG's chunk lengths and CRCs are verified
+    /// and a header must not claim more pixels than its data can hold
+    /// (<see cref="PngChunks"/>); and the decoder must report complete success — truncated or corrupt data is refused
+    /// with the decoder's error instead of returning partially decoded pixels.
+    /// </summary>
     public static Tensor Read(string path)
     {
-        IO.InputFile.RequireRegular(path, "image");
-        using var bitmap = SKBitmap.Decode(path) ?? throw new InvalidDataException($"{path}: not a readable image");
-        using var rgba = bitmap.Copy(SKColorType.Rgba8888) ?? throw new InvalidDataException($"{path}: cannot convert to RGBA");
-        var pixels = rgba.Bytes;
+        var full = IO.InputFile.RequireRegular(path, "image");
+        long length = new FileInfo(full).Length;
+        if (length > MaxFileBytes)
+            throw new InvalidDataException($"{path} is {length / (1 << 20)} MiB; image files larger than {MaxFileBytes / (1 << 20)} MiB are not read");
+        var bytes = File.ReadAllBytes(full);
+        if (PngChunks.HasSignature(bytes))
+        {
+            var chunks = PngChunks.Read(bytes, path);
+            var (pw, ph) = PngChunks.Dimensions(bytes, chunks);
+            ImageHeader.Checked(path, pw, ph);
+            PngChunks.CheckDataCanHoldPixels(bytes, chunks, path);
+        }
+        using var stream = new SKMemoryStream(bytes);
+        using var codec = SKCodec.Create(stream, out var created)
+            ?? throw new InvalidDataException($"{path}: not a readable image ({created})");
+        var (w, h) = ImageHeader.Checked(path, codec.Info.Width, codec.Info.Height);
+        var info = new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Premul);
+        var pixels = new byte[(long)w * h * 4];
+        var pin = System.Runtime.InteropServices.GCHandle.Alloc(pixels, System.Runtime.InteropServices.GCHandleType.Pinned);
+        SKCodecResult result;
+        try { result = codec.GetPixels(info, pin.AddrOfPinnedObject()); }
+        finally { pin.Free(); }
+        if (result != SKCodecResult.Success)
+            throw new InvalidDataException($"{path}: the image data is damaged or truncated (decoder: {result})");
         using var scope = NewDisposeScope();
-        var t = tensor(pixels, ScalarType.Byte).reshape(rgba.Height, rgba.Width, 4)[.., .., ..3].permute(2, 0, 1);
+        var t = tensor(pixels, ScalarType.Byte).reshape(h, w, 4)[.., .., ..3].permute(2, 0, 1);
         return (t.to(ScalarType.Float32) / 255.0).MoveToOuterDisposeScope();
     }
 
     /// <summary>The generation parameters stored in a PNG, or null when it has none.</summary>
     public static GenerationParameters? ReadParameters(string path)
     {
-        var chunks = PngTextChunks.Read(File.ReadAllBytes(path));
-        return chunks.TryGetValue(ParametersKeyword, out var text) ? GenerationParameters.Parse(text) : null;
+        var text = ReadParametersText(path);
+        return text is null ? null : GenerationParameters.Parse(text);
     }
 
     public static string? ReadParametersText(string path)
@@ -67,7 +96,7 @@ public static class PngImage
         long length = new FileInfo(full).Length;
         if (length > MaxParametersFileBytes)
             throw new InvalidDataException($"{path} is {length / (1 << 20)} MiB; PNGs larger than {MaxParametersFileBytes / (1 << 20)} MiB are not read for their parameters");
-        return PngTextChunks.Read(File.ReadAllBytes(full)).GetValueOrDefault(ParametersKeyword);
+        return PngTextChunks.Read(File.ReadAllBytes(full), path).GetValueOrDefault(ParametersKeyword);
     }
 
     /// <summary>The largest PNG whose parameters are read (an SDXL image is a few MiB).</summary>

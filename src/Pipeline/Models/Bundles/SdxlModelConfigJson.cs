@@ -15,11 +15,15 @@ public static class SdxlModelConfigJson
 {
     public const string MetadataKey = "pipeline.model_config";
 
-    static JsonSerializerOptions Options(ComponentRegistry registry) => new()
+    static JsonSerializerOptions Options(ComponentRegistry registry, bool reading = false) => new()
     {
         WriteIndented = false,
         Converters = { new JsonStringEnumConverter(), new RegisteredComponentJsonConverter<Diffusion.Scaling.IDenoiserScaling>(registry, ComponentKind.DenoiserScaling) },
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        // A stored config with a missing part or a null where the records allow none is refused by the parser, not met
+        // later as a NullReferenceException inside Validate (found by the config fuzz).
+        RespectNullableAnnotations = reading,
+        RespectRequiredConstructorParameters = reading,
     };
 
     public static string Serialize(SdxlModelConfig config, ComponentRegistry? registry = null) =>
@@ -29,7 +33,7 @@ public static class SdxlModelConfigJson
     {
         try
         {
-            var config = JsonSerializer.Deserialize<SdxlModelConfig>(json, Options(registry ?? ComponentRegistry.BuiltIns)) ?? throw new JsonException("empty config");
+            var config = JsonSerializer.Deserialize<SdxlModelConfig>(json, Options(registry ?? ComponentRegistry.BuiltIns, reading: true)) ?? throw new JsonException("empty config");
             if (config.Name is null || config.Conditioner is null || config.UNet is null || config.Vae is null)
                 throw new ArgumentException("the model config stored in the checkpoint is incomplete: it needs Name, Kind, Conditioner, UNet and Vae");
             // Every count and width checked against its bounds before anything is built (Models.ModelBounds).
@@ -38,9 +42,10 @@ public static class SdxlModelConfigJson
             config.Conditioner.Validate();
             return config;
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or NotSupportedException)
         {
-            throw new ArgumentException($"the model config stored in the checkpoint is not valid: {e.Message}", e);
+            // NotSupportedException: System.Text.Json's answer to a missing or unknown type discriminator ("target") of a polymorphic part.
+            throw new ArgumentException($"the model config stored in the checkpoint is incomplete or not valid: {e.Message}", e);
         }
     }
 }
