@@ -25,7 +25,7 @@ public sealed class MemoryEstimateProperties(ITestOutputHelper output)
         Prop.ForAll(MemoryCases.Cases, c =>
         {
             var estimate = MemoryEstimate.For(c.Config, c.Size, c.Batch, ScalarType.Float32, guided: c.Cfg != 1.0);
-            var problem = estimate.Problem(c.Available, c.Size, c.Batch, ScalarType.Float32, tiled: false);
+            var problem = estimate.Problem(c.Available, c.Size, c.Batch, ScalarType.Float32, canTile: false);
             if (problem is not null)
             {
                 refused++;
