@@ -29,6 +29,23 @@ public sealed class CliFaultTests : IDisposable
     }
 
     [Fact]
+    public void A_request_over_the_available_memory_exits_2_with_the_estimate_before_any_load()
+    {
+        long loads = SdxlModel.LoadCount;
+        var png = Path.Combine(_dir, "big.png");
+
+        var (code, output) = WithVariable(Pipeline.Diagnostics.AvailableMemory.Variable, "200M", () =>
+            Sdxl("txt2img", "x", "--width", "128", "--height", "128", "--batch", "4", "--out", png));
+
+        Assert.Equal(2, code);
+        Assert.Contains("error: 128x128 × 4 needs about", output);
+        Assert.Contains("but 200 MiB is available; try a smaller --width/--height, a smaller --batch, --dtype bf16", output);
+        Assert.DoesNotContain("   at ", output);
+        Assert.Equal(loads, SdxlModel.LoadCount);
+        Assert.False(File.Exists(png));
+    }
+
+    [Fact]
     public void A_plugin_sampler_that_throws_is_reported_with_the_plugins_name_and_nothing_is_written()
     {
         var checkpoint = Path.Combine(_dir, "tiny.safetensors");
