@@ -13,7 +13,7 @@ public sealed class SamplerOutputException(string message) : InvalidOperationExc
 public static class LatentCheck
 {
     /// <summary>Returns <paramref name="latents"/> when it is fine; otherwise disposes it and throws <see cref="SamplerOutputException"/>.</summary>
-    public static Tensor Require(Tensor latents, long[] shape, string phase, string? sampler)
+    public static Tensor Require(Tensor latents, long[] shape, string phase, string? sampler, object? component = null)
     {
         string? problem = null;
         if (!latents.shape.SequenceEqual(shape))
@@ -25,6 +25,15 @@ public static class LatentCheck
         }
         if (problem is null) return latents;
         latents.Dispose();
-        throw new SamplerOutputException($"the {phase} phase (sampler '{sampler ?? "?"}') returned {problem}; nothing was decoded or written");
+        throw new SamplerOutputException($"the {phase} phase (sampler '{sampler ?? "?"}'{Origin(component)}) returned {problem}; nothing was decoded or written");
+    }
+
+    /// <summary>", from Name (file)" for a component outside this library: the plugin that provided it.</summary>
+    static string Origin(object? component)
+    {
+        var assembly = component?.GetType().Assembly;
+        if (assembly is null || assembly == typeof(LatentCheck).Assembly || assembly == typeof(Diffusion.Sigmas).Assembly) return "";
+        var file = string.IsNullOrEmpty(assembly.Location) ? "" : $" ({assembly.Location})";
+        return $", from {assembly.GetName().Name}{file}";
     }
 }

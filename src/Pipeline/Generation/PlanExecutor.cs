@@ -22,11 +22,11 @@ public static class PlanExecutor
         ArgumentNullException.ThrowIfNull(options);
         plan.Validate();
         var tokens = plan.Conditioning is null || plan.Refiner is { Conditioning: null } ? PromptTokenizer.Run(plan.Rows) : null;
-        var baseLatents = LatentCheck.Require(Base(plan, tokens, options("base")), plan.LatentShape, "base", plan.Names.Sampler);
+        var baseLatents = LatentCheck.Require(Base(plan, tokens, options("base")), plan.LatentShape, "base", plan.Names.Sampler, plan.Sampler);
         if (plan.Refiner is not { } refiner) return (baseLatents, tokens);
         using (baseLatents)
             return (LatentCheck.Require(Refine(plan, refiner, baseLatents, tokens, options("refiner")), plan.LatentShape, "refiner",
-                refiner.SamplerName ?? plan.Names.Sampler), tokens);
+                refiner.SamplerName ?? plan.Names.Sampler, refiner.Sampler), tokens);
     }
 
     /// <summary>Runs the plan and decodes; the result carries A1111-style parameters per image.</summary>

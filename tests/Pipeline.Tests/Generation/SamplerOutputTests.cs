@@ -27,7 +27,7 @@ public class SamplerOutputTests
     {
         using var model = SdxlModel.Create(TinyModels.Base);
         var e = Assert.Throws<SamplerOutputException>(() => With(model, x => full_like(x, float.NaN)).Run());
-        Assert.Contains("sampler 'broken'", e.Message);
+        Assert.Contains("sampler 'broken', from Pipeline.Tests (", e.Message);   // the assembly that provided it
         Assert.Contains("non-finite", e.Message);
         e = Assert.Throws<SamplerOutputException>(() => With(model, x => full_like(x, float.PositiveInfinity)).RunLatents());
         Assert.Contains("non-finite", e.Message);
