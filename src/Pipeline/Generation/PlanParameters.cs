@@ -21,6 +21,8 @@ public static class PlanParameters
                 if (row.Micro.Crop != default) fields["Crop"] = $"{row.Micro.Crop.Top},{row.Micro.Crop.Left}";
                 if (row.Micro.TargetSize != size) fields["Target size"] = $"{row.Micro.TargetSize.Width}x{row.Micro.TargetSize.Height}";
             }
+            // A guider other than plain CFG (a plugin's, e.g. guidance_rescale) is recorded with its knobs.
+            if (plan.Guider is not (VanillaCFG or IdentityGuider)) fields["Guider"] = ComponentText.Of(plan.Guider);
             if (plan.Init is { } init) fields["Denoising strength"] = init.Strength.ToString(CultureInfo.InvariantCulture);
             if (plan.Refiner is { } r)
             {

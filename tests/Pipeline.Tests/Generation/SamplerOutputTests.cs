@@ -56,3 +56,21 @@ public class SamplerOutputTests
         Assert.Contains("returned 1 steps for 4 requested", e.Message);
     }
 }
+
+/// <summary>PNG parameters of a plan whose guider is not plain CFG.</summary>
+public class GuiderParameterTests
+{
+    [Fact]
+    public void A_plugin_guider_is_recorded_with_its_scale_and_knobs_not_NaN()
+    {
+        using var model = SdxlModel.Create(TinyModels.Base);
+        var rescale = new Guiders.Rescale.RescaleCFG(Scale: 3.5, Rescale: 0.7);
+        var plan = TinyPlans.TextToImage(model, steps: 2) with { Guider = rescale };
+        var p = PlanParameters.For(plan)[0];
+        Assert.Equal(3.5, p.CfgScale);
+        var text = p.ToA1111();
+        Assert.Contains("CFG scale: 3.5", text);
+        Assert.Contains("Guider: \"RescaleCFG(", text);   // A1111 quotes values that hold commas
+        Assert.Contains("Rescale=0.7", text);
+    }
+}
