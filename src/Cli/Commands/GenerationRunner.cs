@@ -37,7 +37,7 @@ public static class GenerationRunner
         var samplerName = s.Sampler ?? d.Sampler;
         var cfg = s.Cfg ?? d.CfgScale;
         var plan = new GenerationPlan(model, PromptRow.Repeat(prompt, s.Negative, micro, s.Batch), imageSize,
-                registry.Schedule(s.Schedule, s.Steps ?? d.Steps), registry.Sampler(samplerName), CfgScale.Guider(cfg), seed)
+                registry.Schedule(s.Schedule, s.Steps ?? d.Steps), registry.Sampler(samplerName), GuiderOf(s, cfg, registry), seed)
             { Names = new ComponentNames(samplerName, s.Schedule) };
         if (refiner is null) return plan;
         var mode = GenerationOptions.ParseRefinerMode(s.RefinerMode);
@@ -45,6 +45,10 @@ public static class GenerationRunner
             { SamplerName = samplerName };
         return plan with { Refiner = refine };
     }
+
+    /// <summary>Plain CFG keeps today's rule (scale 1 is the conditional prediction alone); any other guider comes from the registry.</summary>
+    static Pipeline.Diffusion.Guidance.IGuider GuiderOf(GenerationOptions s, double cfg, ComponentRegistry registry) =>
+        string.Equals(s.Guider, "vanilla_cfg", StringComparison.OrdinalIgnoreCase) ? CfgScale.Guider(cfg) : registry.Guider(s.Guider, cfg);
 
     public static int Run(string command, GenerationOptions s, string prompt, CancellationToken cancellation, Generate generate,
         Func<ImageSize>? size = null) =>
@@ -65,6 +69,7 @@ public static class GenerationRunner
             var d = GenerationDefaults.For(config);
             _ = registry.Sampler(s.Sampler ?? d.Sampler);
             _ = registry.Schedule(s.Schedule, s.Steps ?? d.Steps);
+            _ = GuiderOf(s, s.Cfg ?? d.CfgScale, registry);
             var imageSize = size?.Invoke() ?? new ImageSize(s.Height ?? d.Size.Height, s.Width ?? d.Size.Width);
             var early = PlanValidation.SizeProblems(imageSize, s.Batch).Concat(ModelLimits.For(d).SizeProblems(imageSize, config.Name)).ToList();
             if (early.Count > 0) throw new CliException(string.Join("; ", early));

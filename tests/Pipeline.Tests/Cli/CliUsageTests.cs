@@ -56,6 +56,8 @@ public sealed class CliUsageTests(ITestOutputHelper log)
     [InlineData("--refiner-mode and --refiner-at need --refiner", "txt2img", "x", "--refiner-mode", "sdedit")]
     [InlineData("--strength must be more than 0 and at most 1, got 1.5", "img2img", "README.md", "x", "--strength", "1.5")]
     [InlineData("--seed must be -1 (random)", "txt2img", "x", "--seed", "-7")]
+    [InlineData("unknown guider 'nope'; valid:", "txt2img", "x", "--guider", "nope")]
+    [InlineData("guider 'identity' has no scale", "txt2img", "x", "--guider", "identity", "--cfg", "5")]
     [InlineData("no such file", "txt2img", "x", "--checkpoint", "/nonexistent.safetensors")]
     [InlineData("unknown --dtype 'fp8'", "txt2img", "x", "--dtype", "fp8")]
     [InlineData("--threads must be in 1..", "run", "recipes/hello.csx", "--threads", "0")]
@@ -156,6 +158,23 @@ public sealed class CliUsageTests(ITestOutputHelper log)
             Assert.DoesNotContain('\u001b', output);
             Assert.DoesNotContain('\u0007', output);
             Assert.Contains("red\\x1B[2J\\x07 circle", output);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public void A_plugin_guider_chosen_by_name_runs_and_is_recorded()
+    {
+        var dir = Directory.CreateTempSubdirectory("cli-guider").FullName;
+        try
+        {
+            var path = Path.Combine(dir, "g.png");
+            var (code, output) = Sdxl("txt2img", "a red circle on a blue background", "--guider", "guidance_rescale", "--cfg", "3",
+                "--steps", "3", "--seed", "4", "--out", path);
+            Assert.True(code == 0, output);
+            var text = Pipeline.Imaging.PngImage.ReadParametersText(path)!;
+            Assert.Contains("CFG scale: 3", text);
+            Assert.Contains("Guider: \"RescaleCFG(", text);
         }
         finally { Directory.Delete(dir, recursive: true); }
     }
