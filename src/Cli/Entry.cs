@@ -17,6 +17,7 @@ public static partial class Entry
         ("evaluate", typeof(EvaluateCommand.Settings)), ("bench", typeof(BenchCommand.Settings)),
         ("make-checkpoint", typeof(MakeCheckpointCommand.Settings)), ("info", typeof(InfoCommand.Settings)),
         ("run", typeof(RunCommand.Settings)), ("plugins", typeof(EmptyCommandSettings)),
+        ("prompt", typeof(PromptCommand.Settings)),
     };
 
     public static int Run(string[] args)
@@ -83,6 +84,9 @@ public static partial class Entry
                 .WithExample("run", "recipes/hello.csx", "--name", "x");
             config.AddCommand<PluginsCommand>("plugins")
                 .WithDescription("List plugin folders, their load status (with reasons) and what they registered.");
+            config.AddCommand<PromptCommand>("prompt")
+                .WithDescription("Show how a prompt parses in the A1111 attention syntax (pieces and weights), without loading a model; no prompt: JSON lines from stdin.")
+                .WithExample("prompt", "\"a (red:1.2) circle BREAK [blue] background\"", "--json");
         });
         return app;
     }

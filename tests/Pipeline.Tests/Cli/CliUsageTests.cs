@@ -31,7 +31,8 @@ public sealed class CliUsageTests(ITestOutputHelper log)
             var argument = property.GetCustomAttribute<CommandArgumentAttribute>();
             if (option is null && argument is null) continue;
             var description = property.GetCustomAttribute<System.ComponentModel.DescriptionAttribute>()?.Description;
-            var name = option is not null ? "--" + option.LongNames[0] : "<" + argument!.ValueName + ">";
+            var name = option is not null ? "--" + option.LongNames[0]
+                : argument!.IsRequired ? "<" + argument.ValueName + ">" : "[" + argument.ValueName + "]";
             Assert.False(string.IsNullOrWhiteSpace(description), $"{command} {name} has no description");
             Assert.Contains(name, output);
             if (option is null) continue;
