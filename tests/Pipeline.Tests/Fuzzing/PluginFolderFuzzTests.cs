@@ -3,7 +3,7 @@ using Pipeline.Plugins.Hosting;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace Pipeline.Tests.Fuzz;
+namespace Pipeline.Tests.Fuzzing;
 
 /// <summary>
 /// Plugin folders with hostile contents: random bytes named like the plugin's assembly, an empty or truncated copy of a
@@ -13,8 +13,9 @@ namespace Pipeline.Tests.Fuzz;
 /// </summary>
 public sealed class PluginFolderFuzzTests(ITestOutputHelper log)
 {
-    static int Soak => int.TryParse(Environment.GetEnvironmentVariable("PIPELINE_FUZZ_SOAK"), out int n) && n > 0 ? n : 1;
-    static int Seed => int.TryParse(Environment.GetEnvironmentVariable("PIPELINE_FUZZ_SEED"), out int s) ? s : 20261202;
+    // The shared fuzz settings (FuzzRun): PIPELINE_FUZZ_SOAK multiplies, PIPELINE_FUZZ_SEED shifts this surface's seed.
+    static int Soak => FuzzRun.Soak;
+    static int Seed => unchecked(20261202 + FuzzRun.BaseSeed);
 
     static byte[] RealPlugin()
     {

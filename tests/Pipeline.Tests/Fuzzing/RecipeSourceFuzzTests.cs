@@ -8,7 +8,7 @@ using Pipeline.Plugins.Recipes;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace Pipeline.Tests.Fuzz;
+namespace Pipeline.Tests.Fuzzing;
 
 /// <summary>
 /// Recipe sources that are random token soup: the host's compile pipeline (parse as a script, bind against the
@@ -19,8 +19,9 @@ namespace Pipeline.Tests.Fuzz;
 /// </summary>
 public sealed class RecipeSourceFuzzTests(ITestOutputHelper log)
 {
-    static int Soak => int.TryParse(Environment.GetEnvironmentVariable("PIPELINE_FUZZ_SOAK"), out int n) && n > 0 ? n : 1;
-    static int Seed => int.TryParse(Environment.GetEnvironmentVariable("PIPELINE_FUZZ_SEED"), out int s) ? s : 20261202;
+    // The shared fuzz settings (FuzzRun): PIPELINE_FUZZ_SOAK multiplies, PIPELINE_FUZZ_SEED shifts this surface's seed.
+    static int Soak => FuzzRun.Soak;
+    static int Seed => unchecked(20261202 + FuzzRun.BaseSeed);
 
     static readonly string[] Tokens =
     {
