@@ -22,6 +22,15 @@ public sealed record ConditionerInput(
     ImageSize TargetSize,
     double AestheticScore = ConditionerInput.DefaultAestheticScore)
 {
+    /// <summary>Per-token weights and textual-inversion vectors for the CLIP-L ids (null: none).</summary>
+    public TextTokenExtras? ClipLExtras { get; init; }
+
+    /// <summary>Per-token weights and textual-inversion vectors for the OpenCLIP ids (null: none).</summary>
+    public TextTokenExtras? OpenClipExtras { get; init; }
+
+    /// <summary>How the text encoders apply the token weights (all rows of a batch share it).</summary>
+    public TokenEmphasis Emphasis { get; init; } = TokenEmphasis.None;
+
     /// <summary>sgm's default refiner aesthetic score for the prompt.</summary>
     public const double DefaultAestheticScore = 6.0;
 

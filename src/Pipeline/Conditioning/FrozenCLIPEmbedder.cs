@@ -44,16 +44,19 @@ public sealed class FrozenCLIPEmbedder : nn.Module<Tensor, Tensor>, IEmbedder
     }
 
     /// <summary>The configured layer and, with <c>AlwaysReturnPooled</c>, the pooled output [B, width].</summary>
-    public IReadOnlyList<Tensor> EmbedTokens(Tensor tokens)
+    public IReadOnlyList<Tensor> EmbedTokens(Tensor tokens) => EmbedTokens(tokens, null);
+
+    /// <summary>As <see cref="EmbedTokens(Tensor)"/>, with <paramref name="vectors"/> replacing token embeddings (textual inversion).</summary>
+    public IReadOnlyList<Tensor> EmbedTokens(Tensor tokens, TokenVectors? vectors)
     {
         using var scope = NewDisposeScope();
         Tensor z;
         Tensor? pooled = null;
         if (Config.Layer == ClipLayer.Hidden && !Config.AlwaysReturnPooled)
-            z = transformer.HiddenState(tokens, HiddenIndex);
+            z = transformer.HiddenState(tokens, HiddenIndex, vectors);
         else
         {
-            var output = transformer.Encode(tokens, outputHiddenStates: Config.Layer == ClipLayer.Hidden);
+            var output = transformer.Encode(tokens, outputHiddenStates: Config.Layer == ClipLayer.Hidden, vectors);
             z = Config.Layer switch
             {
                 ClipLayer.Last => output.LastHiddenState,
@@ -69,10 +72,33 @@ public sealed class FrozenCLIPEmbedder : nn.Module<Tensor, Tensor>, IEmbedder
 
     int HiddenIndex => Config.LayerIndex >= 0 ? Config.LayerIndex : Config.Text.Layers + 1 + Config.LayerIndex;
 
+    /// <summary>
+    /// The batch's CLIP-L ids with their extras: textual-inversion vectors replace token embeddings, token weights act on
+    /// the hidden states with the batch's emphasis (the pooled output is never weighted, as in A1111 and ComfyUI).
+    /// </summary>
     public IReadOnlyList<Tensor> Embed(IReadOnlyList<ConditionerInput> batch, Device device)
     {
-        using var tokens = TokenBatch.ToTensor(batch.Select(r => r.ClipLTokens).ToList(), Config.Text.MaxPositions,
+        int length = Config.Text.MaxPositions;
+        var emphasis = TextExtrasBatch.Check(batch, r => r.ClipLExtras, length, Config.Text.Width, nameof(ConditionerInput.ClipLExtras));
+        using var tokens = TokenBatch.ToTensor(batch.Select(r => r.ClipLTokens).ToList(), length,
             Config.Text.VocabSize, nameof(ConditionerInput.ClipLTokens), device);
-        return EmbedTokens(tokens);
+        var vectors = TextExtrasBatch.Vectors(batch, r => r.ClipLExtras, length, Config.Text.Width, device);
+        try
+        {
+            var outputs = EmbedTokens(tokens, vectors).ToArray();
+            outputs[0] = TextExtrasBatch.Weighted(outputs[0], batch, r => r.ClipLExtras, emphasis, () =>
+            {
+                using var empty = TextExtrasBatch.EmptyIds(length, Tokenize.ClipVocabulary.EndOfText, device);
+                var states = EmbedTokens(empty);
+                for (int i = 1; i < states.Count; i++) states[i].Dispose();
+                return states[0];
+            });
+            return outputs;
+        }
+        finally
+        {
+            vectors?.Mask.Dispose();
+            vectors?.Values.Dispose();
+        }
     }
 }

@@ -45,17 +45,43 @@ public sealed class FrozenOpenCLIPEmbedder2 : nn.Module<Tensor, Tensor>, IEmbedd
     }
 
     /// <summary>The configured layer and, with <c>AlwaysReturnPooled</c>, the pooled embedding [B, embed_dim].</summary>
-    public IReadOnlyList<Tensor> EmbedTokens(Tensor tokens)
+    public IReadOnlyList<Tensor> EmbedTokens(Tensor tokens) => EmbedTokens(tokens, null);
+
+    /// <summary>As <see cref="EmbedTokens(Tensor)"/>, with <paramref name="vectors"/> replacing token embeddings (textual inversion).</summary>
+    public IReadOnlyList<Tensor> EmbedTokens(Tensor tokens, TokenVectors? vectors)
     {
-        using var output = model.Encode(tokens);
+        using var output = model.Encode(tokens, vectors: vectors);
         var z = (Config.Layer == OpenClipLayer.Penultimate ? output.Penultimate : output.Last).alias();
         return Config.AlwaysReturnPooled ? new[] { z, output.Pooled.alias() } : new[] { z };
     }
 
+    /// <summary>
+    /// The batch's OpenCLIP ids with their extras: textual-inversion vectors replace token embeddings, token weights act
+    /// on the hidden states with the batch's emphasis (the pooled embedding is never weighted, as in A1111 and ComfyUI).
+    /// </summary>
     public IReadOnlyList<Tensor> Embed(IReadOnlyList<ConditionerInput> batch, Device device)
     {
-        using var tokens = TokenBatch.ToTensor(batch.Select(r => r.OpenClipTokens).ToList(), Config.Text.MaxPositions,
+        int length = Config.Text.MaxPositions;
+        var emphasis = TextExtrasBatch.Check(batch, r => r.OpenClipExtras, length, Config.Text.Width, nameof(ConditionerInput.OpenClipExtras));
+        using var tokens = TokenBatch.ToTensor(batch.Select(r => r.OpenClipTokens).ToList(), length,
             Config.Text.VocabSize, nameof(ConditionerInput.OpenClipTokens), device);
-        return EmbedTokens(tokens);
+        var vectors = TextExtrasBatch.Vectors(batch, r => r.OpenClipExtras, length, Config.Text.Width, device);
+        try
+        {
+            var outputs = EmbedTokens(tokens, vectors).ToArray();
+            outputs[0] = TextExtrasBatch.Weighted(outputs[0], batch, r => r.OpenClipExtras, emphasis, () =>
+            {
+                using var empty = TextExtrasBatch.EmptyIds(length, 0, device);
+                var states = EmbedTokens(empty);
+                for (int i = 1; i < states.Count; i++) states[i].Dispose();
+                return states[0];
+            });
+            return outputs;
+        }
+        finally
+        {
+            vectors?.Mask.Dispose();
+            vectors?.Values.Dispose();
+        }
     }
 }

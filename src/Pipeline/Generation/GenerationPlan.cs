@@ -24,6 +24,9 @@ public sealed record GenerationPlan(SdxlModel Model, ImmutableArray<PromptRow> R
     /// <summary>Precomputed conditioning of the base model (Tokenize + Condition are skipped); rows then only label the images.</summary>
     public ConditioningPair? Conditioning { get; init; }
 
+    /// <summary>How prompts are read: style (A1111, ComfyUI or sgm's literal text) and textual-inversion embeddings.</summary>
+    public PromptOptions Prompting { get; init; } = PromptOptions.Default;
+
     /// <summary>Makes the run's noise source from <see cref="Seed"/> (the refiner's from seed + 1).</summary>
     public INoiseSourceFactory Noise { get; init; } = SeededNoiseFactory.Instance;
 
@@ -72,6 +75,7 @@ public sealed record GenerationPlan(SdxlModel Model, ImmutableArray<PromptRow> R
     public GenerationPlan WithGuider(IGuider guider) => this with { Guider = guider };
     public GenerationPlan WithCfg(double scale) => this with { Guider = CfgScale.Guider(scale) };
     public GenerationPlan WithConditioning(ConditioningPair conditioning) => this with { Conditioning = conditioning };
+    public GenerationPlan WithPrompting(PromptOptions prompting) => this with { Prompting = prompting };
     public GenerationPlan WithInit(InitInput init) => this with { Init = init };
     public GenerationPlan WithRefiner(RefinerStep? refiner) => this with { Refiner = refiner };
 

@@ -19,6 +19,8 @@ public static class PlanDescription
             (model is null || plan.BatchSize < 1 ? "" : $", latent [{string.Join(", ", Safe(() => plan.LatentShape) ?? Array.Empty<long>())}]"));
         if (plan.Conditioning is { } c)
             Line("conditioning", $"precomputed, {c.BatchSize} rows (Tokenize and Condition skipped)");
+        if (plan.Conditioning is null || plan.Refiner is { Conditioning: null })
+            Line("prompts", $"{plan.Prompting?.ToString() ?? "none"}: {StyleText(plan.Prompting?.Style)}");
         if (!plan.Rows.IsDefault)
             foreach (var (row, i) in plan.Rows.Select((r, i) => (r, i)))
                 Line(i == 0 ? "rows" : "", Row(i, row));
@@ -48,6 +50,14 @@ public static class PlanDescription
         $"[{i}] {Quote(row.Text)}, negative {(row.ZeroesNegative ? "(empty: zeroed text embeddings)" : Quote(row.Negative))}; " +
         $"original {Size(row.Micro.OriginalSize)}, crop ({row.Micro.Crop.Top},{row.Micro.Crop.Left}), target {Size(row.Micro.TargetSize)}, " +
         $"aesthetic {ComponentText.Number(row.Micro.AestheticScore)}/{ComponentText.Number(row.Micro.NegativeAestheticScore)}";
+
+    static string StyleText(Tokenize.Prompts.PromptStyle? style) => style switch
+    {
+        Tokenize.Prompts.PromptStyle.A1111 => "A1111 syntax, comma-aware 75-token chunks, weights with the mean restored",
+        Tokenize.Prompts.PromptStyle.Comfy => "ComfyUI syntax, 75-token chunks, weights interpolated from the empty prompt",
+        Tokenize.Prompts.PromptStyle.Sgm => "literal text, one 77-token window (longer prompts truncated)",
+        _ => "none",
+    };
 
     static string Size(Conditioning.ImageSize s) => $"{s.Width}x{s.Height}";
 

@@ -21,7 +21,7 @@ public static class PlanExecutor
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(options);
         plan.Validate();
-        var tokens = plan.Conditioning is null || plan.Refiner is { Conditioning: null } ? PromptTokenizer.Run(plan.Rows) : null;
+        var tokens = plan.Conditioning is null || plan.Refiner is { Conditioning: null } ? PromptTokenizer.Run(plan.Rows, plan.Prompting) : null;
         var baseLatents = LatentCheck.Require(Base(plan, tokens, options("base")), plan.LatentShape, "base", plan.Names.Sampler, plan.Sampler);
         if (plan.Refiner is not { } refiner) return (baseLatents, tokens);
         using (baseLatents)

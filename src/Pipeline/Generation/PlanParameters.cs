@@ -2,6 +2,7 @@ using System.Globalization;
 using Pipeline.Diffusion.Guidance;
 using Pipeline.Imaging;
 using Pipeline.Stages;
+using Pipeline.Tokenize.Prompts;
 
 namespace Pipeline.Generation;
 
@@ -21,6 +22,12 @@ public static class PlanParameters
                 if (row.Micro.Crop != default) fields["Crop"] = $"{row.Micro.Crop.Top},{row.Micro.Crop.Left}";
                 if (row.Micro.TargetSize != size) fields["Target size"] = $"{row.Micro.TargetSize.Width}x{row.Micro.TargetSize.Height}";
             }
+            if (plan.Conditioning is null || plan.Refiner is { Conditioning: null })
+            {
+                fields["Prompt style"] = plan.Prompting.Style.Name();
+                var used = row is null ? new List<string>() : UsedEmbeddings(plan, row);
+                if (used.Count > 0) fields["Embeddings"] = string.Join(", ", used);
+            }
             // A guider other than plain CFG (a plugin's, e.g. guidance_rescale) is recorded with its knobs.
             if (plan.Guider is not (VanillaCFG or IdentityGuider)) fields["Guider"] = ComponentText.Of(plan.Guider);
             if (plan.Init is { } init) fields["Denoising strength"] = init.Strength.ToString(CultureInfo.InvariantCulture);
@@ -36,4 +43,14 @@ public static class PlanParameters
                 plan.Names.Sampler ?? plan.Sampler.GetType().Name, plan.Names.Schedule ?? "custom", CfgScale.Of(plan.Guider) ?? double.NaN,
                 plan.Seed, plan.Size.Width, plan.Size.Height, plan.Model.Name, plan.Model.Hash, fields.Count > 0 ? fields : null);
         }).ToList();
+
+    static List<string> UsedEmbeddings(GenerationPlan plan, PromptRow row)
+    {
+        try
+        {
+            var tokens = PromptTokenizer.Run(new[] { row }, plan.Prompting);
+            return tokens.Prompt.Concat(tokens.Negative).SelectMany(t => t.Embeddings.Keys).Distinct().OrderBy(n => n, StringComparer.Ordinal).ToList();
+        }
+        catch (ArgumentException) { return new List<string>(); }
+    }
 }

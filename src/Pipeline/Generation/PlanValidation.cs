@@ -42,6 +42,8 @@ public static class PlanValidation
                 if (row.Micro is null) p.Add($"row {i}: micro-conditioning must not be null");
                 else p.AddRange(row.Micro.Problems().Select(m => plan.Rows.Length == 1 ? m : $"row {i}: {m}"));
             }
+            if (plan.Prompting is null) p.Add("the plan has no prompt options (use PromptOptions.Default)");
+            else if (needRows && p.Count == 0) p.AddRange(PromptProblems(plan));
             if (plan.Conditioning is { } c && plan.Rows.Length > 0 && plan.Rows.Length != c.BatchSize)
                 p.Add($"{plan.Rows.Length} prompt rows but the precomputed conditioning has {c.BatchSize}");
         }
@@ -67,5 +69,27 @@ public static class PlanValidation
             }
         }
         return p;
+    }
+
+    /// <summary>
+    /// Prompts that cannot be read (an invalid weight, an unknown or unusable embedding, or embeddings made for
+    /// another model) and extra-network tags, which this library does not apply yet (never dropped silently).
+    /// </summary>
+    static IEnumerable<string> PromptProblems(GenerationPlan plan)
+    {
+        PromptTokens tokens;
+        try { tokens = PromptTokenizer.Run(plan.Rows, plan.Prompting); }
+        catch (ArgumentException e) { return new[] { e.Message }; }
+        var problems = new List<string>();
+        var tags = tokens.Prompt.Concat(tokens.Negative).SelectMany(t => t.Networks).Distinct().ToList();
+        if (tags.Count > 0)
+            problems.Add($"the prompt names extra networks ({string.Join(", ", tags)}), which this version cannot apply; remove the tags");
+        try
+        {
+            ConditionEncoders.Of(plan.Model.Conditioner).CheckEmbeddings(tokens.Prompt.Concat(tokens.Negative));
+            if (plan.Refiner is { Model: { } refiner }) ConditionEncoders.Of(refiner.Conditioner).CheckEmbeddings(tokens.Prompt.Concat(tokens.Negative));
+        }
+        catch (ArgumentException e) { problems.Add(e.Message); }
+        return problems;
     }
 }

@@ -38,10 +38,15 @@ public sealed class ClipTextEmbeddings : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>ids [B, L] (L ≤ max positions) → [B, L, width].</summary>
-    public override Tensor forward(Tensor ids)
+    public override Tensor forward(Tensor ids) => Forward(ids, null);
+
+    /// <summary>ids [B, L] → [B, L, width], with <paramref name="vectors"/> replacing token embeddings where given.</summary>
+    public Tensor Forward(Tensor ids, TokenVectors? vectors)
     {
         using var scope = NewDisposeScope();
         var positions = position_embedding.weight.narrow(0, 0, ids.shape[1]);
-        return (token_embedding.forward(ids) + positions).MoveToOuterDisposeScope();
+        var tokens = token_embedding.forward(ids);
+        if (vectors is not null) tokens = vectors.Apply(tokens);
+        return (tokens + positions).MoveToOuterDisposeScope();
     }
 }

@@ -28,14 +28,14 @@ public sealed class ClipTextModel : nn.Module<Tensor, Tensor>
     /// transformers' <c>hidden_states[index]</c> (0 = embeddings, k = output of layer k-1, no final LayerNorm),
     /// running only the first <paramref name="index"/> layers. SDXL's CLIP-L embedder uses index 11.
     /// </summary>
-    public Tensor HiddenState(Tensor ids, int index)
+    public Tensor HiddenState(Tensor ids, int index, TokenVectors? vectors = null)
     {
         if (index < 0 || index > Config.Layers)
             throw new ArgumentOutOfRangeException(nameof(index), $"hidden state index must be in 0..{Config.Layers}, got {index}");
-        return text_model.HiddenState(TokenIds.Check(ids, Config, nameof(ClipTextModel)), index);
+        return text_model.HiddenState(TokenIds.Check(ids, Config, nameof(ClipTextModel)), index, vectors);
     }
 
-    /// <summary>last_hidden_state, pooler_output and (when asked) every hidden state.</summary>
-    public ClipTextOutput Encode(Tensor ids, bool outputHiddenStates = false) =>
-        text_model.Encode(TokenIds.Check(ids, Config, nameof(ClipTextModel)), outputHiddenStates);
+    /// <summary>last_hidden_state, pooler_output and (when asked) every hidden state; <paramref name="vectors"/> replace token embeddings (textual inversion).</summary>
+    public ClipTextOutput Encode(Tensor ids, bool outputHiddenStates = false, TokenVectors? vectors = null) =>
+        text_model.Encode(TokenIds.Check(ids, Config, nameof(ClipTextModel)), outputHiddenStates, vectors);
 }

@@ -28,17 +28,17 @@ public sealed class ClipTextTransformer : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>transformers' <c>hidden_states[index]</c>, computing only the layers it needs.</summary>
-    public Tensor HiddenState(Tensor ids, int index)
+    public Tensor HiddenState(Tensor ids, int index, TokenVectors? vectors = null)
     {
         using var scope = NewDisposeScope();
-        return encoder.Run(embeddings.forward(ids), index).MoveToOuterDisposeScope();
+        return encoder.Run(embeddings.Forward(ids, vectors), index).MoveToOuterDisposeScope();
     }
 
     /// <summary>Every output: all hidden states when <paramref name="outputHiddenStates"/>, last state, pooled.</summary>
-    public ClipTextOutput Encode(Tensor ids, bool outputHiddenStates)
+    public ClipTextOutput Encode(Tensor ids, bool outputHiddenStates, TokenVectors? vectors = null)
     {
         using var scope = NewDisposeScope();
-        var embedded = embeddings.forward(ids);
+        var embedded = embeddings.Forward(ids, vectors);
         IReadOnlyList<Tensor>? hidden = null;
         Tensor last;
         if (outputHiddenStates)

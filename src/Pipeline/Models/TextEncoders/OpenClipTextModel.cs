@@ -70,12 +70,17 @@ public sealed class OpenClipTextModel : nn.Module<Tensor, Tensor>
         return output.Pooled.alias();
     }
 
-    /// <summary>penultimate, last and pooled; with <paramref name="intermediates"/> also embeddings, every block output and ln_final(last).</summary>
-    public OpenClipTextOutput Encode(Tensor tokens, bool intermediates = false)
+    /// <summary>
+    /// penultimate, last and pooled; with <paramref name="intermediates"/> also embeddings, every block output and
+    /// ln_final(last); <paramref name="vectors"/> replace token embeddings (textual inversion).
+    /// </summary>
+    public OpenClipTextOutput Encode(Tensor tokens, bool intermediates = false, TokenVectors? vectors = null)
     {
         TokenIds.Check(tokens, Config, nameof(OpenClipTextModel));
         using var scope = NewDisposeScope();
-        var x = token_embedding.forward(tokens) + _positionalEmbedding;
+        var embedded = token_embedding.forward(tokens);
+        if (vectors is not null) embedded = vectors.Apply(embedded);
+        var x = embedded + _positionalEmbedding;
         Tensor penultimate, last;
         IReadOnlyList<Tensor>? blocks = null;
         if (intermediates)
