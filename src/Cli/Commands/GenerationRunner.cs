@@ -28,7 +28,7 @@ public static class GenerationRunner
     /// <paramref name="size"/> overrides the width/height options (img2img: the input image's size).
     /// </summary>
     public static GenerationPlan Plan(GenerationOptions s, string prompt, long seed, SdxlModel model, SdxlModel? refiner, ComponentRegistry registry,
-        ImageSize? size = null)
+        ImageSize? size = null, Stages.PromptOptions? prompting = null)
     {
         var d = GenerationDefaults.For(model);
         var imageSize = size ?? new ImageSize(s.Height ?? d.Size.Height, s.Width ?? d.Size.Width);
@@ -38,7 +38,7 @@ public static class GenerationRunner
         var cfg = s.Cfg ?? d.CfgScale;
         var plan = new GenerationPlan(model, PromptRow.Repeat(prompt, s.Negative, micro, s.Batch), imageSize,
                 registry.Schedule(s.Schedule, s.Steps ?? d.Steps), registry.Sampler(samplerName), GuiderOf(s, cfg, registry), seed)
-            { Names = new ComponentNames(samplerName, s.Schedule) };
+            { Names = new ComponentNames(samplerName, s.Schedule), Prompting = prompting ?? s.PromptOptions() };
         if (refiner is null) return plan;
         var mode = GenerationOptions.ParseRefinerMode(s.RefinerMode);
         var refine = new RefinerStep(refiner, mode, s.RefinerAt ?? (mode == Stages.RefinerMode.Handoff ? 0.8 : 0.3), plan.Sampler, plan.Guider)
@@ -71,6 +71,12 @@ public static class GenerationRunner
             _ = registry.Schedule(s.Schedule, s.Steps ?? d.Steps);
             _ = GuiderOf(s, s.Cfg ?? d.CfgScale, registry);
             var imageSize = size?.Invoke() ?? new ImageSize(s.Height ?? d.Size.Height, s.Width ?? d.Size.Width);
+            // The prompts are read (syntax, embeddings named, extra-network tags) before any model loads.
+            var prompting = s.PromptOptions();
+            var promptTokens = Stages.PromptTokenizer.Run(new[] { new PromptRow(prompt, s.Negative, MicroConditioning.ForImage(imageSize)) }, prompting);
+            var tags = promptTokens.Prompt.Concat(promptTokens.Negative).SelectMany(t => t.Networks).Distinct().ToList();
+            if (tags.Count > 0)
+                throw new CliException($"the prompt names extra networks ({string.Join(", ", tags)}), which this version cannot apply; remove the tags");
             var early = PlanValidation.SizeProblems(imageSize, s.Batch).Concat(ModelLimits.For(d).SizeProblems(imageSize, config.Name)).ToList();
             if (early.Count > 0) throw new CliException(string.Join("; ", early));
             // Peak memory for this model, dtype, batch and size against what the machine has, still before any load.
@@ -90,7 +96,7 @@ public static class GenerationRunner
                 using var model = AnsiConsole.Status().Start($"loading {Path.GetFileName(checkpoint)}", _ => SdxlModel.Load(checkpoint, device: device, dtype: dtype, registry: registry));
                 using var refiner = s.Refiner is null ? null
                     : AnsiConsole.Status().Start($"loading {Path.GetFileName(s.Refiner)}", _ => SdxlModel.Load(s.Refiner, device: device, dtype: dtype, registry: registry));
-                var plan = Plan(s, prompt, seed, model, refiner, registry, imageSize).Validate();
+                var plan = Plan(s, prompt, seed, model, refiner, registry, imageSize, prompting).Validate();
                 using var result = SamplingProgress.Run($"{plan.Names.Sampler} × {plan.Sigmas.Steps}", plan.TotalSteps, ctrlC.Token, options =>
                     generate(plan, options));
                 if (result.PromptTokensDropped > 0)

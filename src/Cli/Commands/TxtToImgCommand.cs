@@ -40,6 +40,8 @@ public class GenerationOptions : CommandSettings
     [CommandOption("--dtype <TYPE>")] [Description("fp32 | bf16 | fp16 (UNet and text encoders; the VAE stays fp32)")] [DefaultValue("fp32")] public string DType { get; init; } = "fp32";
     [CommandOption("--device <DEVICE>")] [Description("cpu | cuda | cuda:N")] [DefaultValue("cpu")] public string Device { get; init; } = "cpu";
     [CommandOption("--threads <N>")] [Description("libtorch CPU threads (default: 1 for small models such as the embedded one, one per core for full-size models; see the README)")] public int? Threads { get; init; }
+    [CommandOption("--style <NAME>")] [Description("Prompt language: a1111 ((a), [a], (a:1.2), BREAK, comma-aware 75-token chunks, mean-restoring weights), comfy ((a:1.2), embedding:name, weights from the empty prompt) or sgm (literal text, truncated at 75 tokens); see 'sdxl prompt'")] [DefaultValue("a1111")] public string Style { get; init; } = "a1111";
+    [CommandOption("--embeddings-dir <DIR>")] [Description("Folder of SDXL textual-inversion embeddings (.safetensors with clip_l and clip_g), named in prompts by file name (a1111) or embedding:name (comfy) (default: none)")] public string? EmbeddingsDir { get; init; }
     [CommandOption("--out <PATH>")] [Description("Output .png (a batch adds -0, -1, ...; default: outputs/<command>-<seed>.png, never replacing a file)")] public string? Out { get; init; }
 
     /// <summary>Every check that needs no model: ranges, forms, combinations. Runs before anything is loaded.</summary>
@@ -63,6 +65,8 @@ public class GenerationOptions : CommandSettings
         foreach (var p in Try(() => OptionParsing.Crop(Crop))) yield return p;
         foreach (var p in Try(() => OptionParsing.DType(DType))) yield return p;
         foreach (var p in Try(() => ParseRefinerMode(RefinerMode))) yield return p;
+        foreach (var p in Try(() => Tokenize.Prompts.PromptStyles.Parse(Style))) yield return p;
+        if (EmbeddingsDir is { } e && !Directory.Exists(e)) yield return $"--embeddings-dir: no such folder: {e}";
         if (Refiner is null && (RefinerAt is not null || !string.Equals(RefinerMode, "handoff", StringComparison.OrdinalIgnoreCase)))
             yield return "--refiner-mode and --refiner-at need --refiner <FILE>";
         if (RefinerAt is { } at && (!double.IsFinite(at) || at <= 0 || at > 1)) yield return $"--refiner-at must be in (0, 1], got {at}";
@@ -71,6 +75,10 @@ public class GenerationOptions : CommandSettings
         if (Checkpoint is { } c && !File.Exists(c)) yield return $"--checkpoint: no such file: {c}";
         if (Refiner is { } r && !File.Exists(r)) yield return $"--refiner: no such file: {r}";
     }
+
+    /// <summary>The prompt options of <see cref="Style"/> and <see cref="EmbeddingsDir"/>.</summary>
+    internal Stages.PromptOptions PromptOptions() => new(Tokenize.Prompts.PromptStyles.Parse(Style),
+        EmbeddingsDir is { } dir ? Tokenize.Embeddings.EmbeddingLibrary.FromDirectory(dir) : Tokenize.Embeddings.EmbeddingLibrary.Empty);
 
     internal static Stages.RefinerMode ParseRefinerMode(string mode) => mode.ToLowerInvariant() switch
     {

@@ -81,6 +81,10 @@ public static class PlanValidation
         try { tokens = PromptTokenizer.Run(plan.Rows, plan.Prompting); }
         catch (ArgumentException e) { return new[] { e.Message }; }
         var problems = new List<string>();
+        var notFinite = tokens.Prompt.Concat(tokens.Negative)
+            .SelectMany(t => t.ClipL.Chunks.Concat(t.OpenClip.Chunks).SelectMany(c => c.Weights).Where(w => !double.IsFinite(w)).Select(w => (t.Text, w)))
+            .FirstOrDefault();
+        if (notFinite.Text is not null) problems.Add($"prompt \"{notFinite.Text}\" has a token weight of {notFinite.w}; weights must be finite");
         var tags = tokens.Prompt.Concat(tokens.Negative).SelectMany(t => t.Networks).Distinct().ToList();
         if (tags.Count > 0)
             problems.Add($"the prompt names extra networks ({string.Join(", ", tags)}), which this version cannot apply; remove the tags");

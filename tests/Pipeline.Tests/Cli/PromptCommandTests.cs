@@ -14,8 +14,8 @@ public sealed class PromptCommandTests
     {
         var (code, output) = CliHarness.Sdxl("prompt", "an (important) word BREAK [x]", "--json");
         Assert.Equal(ExitCodes.Ok, code);
-        Assert.Equal(
-            "{\"prompt\": \"an (important) word BREAK [x]\", \"pieces\": [[\"an \", 1], [\"important\", 1.1], [\" word\", 1], [\"BREAK\", -1], [\"\", 1], [\"x\", 0.9090909090909091]]}",
+        Assert.StartsWith(
+            "{\"prompt\": \"an (important) word BREAK [x]\", \"pieces\": [[\"an \", 1], [\"important\", 1.1], [\" word\", 1], [\"BREAK\", -1], [\"\", 1], [\"x\", 0.9090909090909091]], \"style\": \"a1111\"",
             output.Trim());
     }
 
@@ -35,7 +35,8 @@ public sealed class PromptCommandTests
     {
         var (code, output) = CliHarness.Sdxl("prompt", "a (b:1.5)");
         Assert.Equal(ExitCodes.Ok, code);
-        Assert.Equal(new[] { "1\ta ", "1.5\tb" }, output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')));
+        Assert.Equal(new[] { "1\ta ", "1.5\tb", "clip_l chunk 1/1: 2 tokens, weights 1.5", "clip_g chunk 1/1: 2 tokens, weights 1.5" },
+            output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')));
     }
 
     /// <summary>Every golden prompt through standard-input mode: one line each, in order, equal to A1111's result after a JSON round trip.</summary>
@@ -86,7 +87,7 @@ public sealed class PromptCommandTests
         var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(2, lines.Length);
         Assert.Equal("{\"prompt\": null, \"error\": \"line 1 is not a JSON string\"}", lines[0]);
-        Assert.Equal("{\"prompt\": \"(ok)\", \"pieces\": [[\"ok\", 1.1]]}", lines[1]);
+        Assert.StartsWith("{\"prompt\": \"(ok)\", \"pieces\": [[\"ok\", 1.1]], ", lines[1]);
     }
 
     [Fact]
@@ -94,7 +95,8 @@ public sealed class PromptCommandTests
     {
         var output = new StringWriter();
         PromptCommand.AnswerLines(new StringReader("\"猫 (😀)\"\n"), output);
-        Assert.Equal("{\"prompt\": \"\\u732b (\\ud83d\\ude00)\", \"pieces\": [[\"\\u732b \", 1], [\"\\ud83d\\ude00\", 1.1]]}", output.ToString().Trim());
+        Assert.StartsWith("{\"prompt\": \"\\u732b (\\ud83d\\ude00)\", \"pieces\": [[\"\\u732b \", 1], [\"\\ud83d\\ude00\", 1.1]], ", output.ToString().Trim());
+        Assert.True(output.ToString().All(c => c < 128));
         Assert.Equal("\"\\ud800x\"", Pipeline.Cli.Rendering.AsciiJson.String("\ud800x"));
     }
 }

@@ -14,6 +14,7 @@ public sealed class EmbeddingLibrary
     static readonly string[] Pickles = { ".pt", ".bin", ".pth", ".ckpt" };
     readonly FrozenDictionary<string, Lazy<TextualInversion>> _entries;
     readonly FrozenDictionary<string, string> _paths;
+    readonly FrozenDictionary<string, string> _relative;
     readonly Lazy<ImmutableArray<(ImmutableArray<int> Ids, string Name)>> _byIds;
 
     EmbeddingLibrary(IEnumerable<(string Name, string? Path, Func<TextualInversion> Load)> entries, string? directory)
@@ -25,6 +26,12 @@ public sealed class EmbeddingLibrary
         _entries = list.ToFrozenDictionary(e => e.Name, e => new Lazy<TextualInversion>(e.Load), StringComparer.Ordinal);
         _paths = list.ToFrozenDictionary(e => e.Name, e => e.Path ?? "(in code)", StringComparer.Ordinal);
         Directory = directory;
+        _relative = directory is null ? FrozenDictionary<string, string>.Empty : list
+            .Where(e => e.Path is not null)
+            .Select(e => (Key: Path.ChangeExtension(Path.GetRelativePath(directory, e.Path!), null).Replace('\\', '/'), e.Name))
+            .Where(x => x.Key != x.Name)
+            .GroupBy(x => x.Key).Where(g => g.Count() == 1)
+            .ToFrozenDictionary(g => g.Key, g => g.Single().Name, StringComparer.Ordinal);
         // A1111 finds an embedding where the CLIP-L ids of its name appear in the prompt's ids, longest name first.
         _byIds = new(() => list
             .Select(e => (Ids: ClipTokenizer.Get(ClipTokenizerVariant.ClipL).Tokenize(e.Name).UntruncatedIds, e.Name))
@@ -68,6 +75,13 @@ public sealed class EmbeddingLibrary
     public static string NameOf(string path) => Path.GetFileNameWithoutExtension(path);
 
     public bool Contains(string name) => _entries.ContainsKey(name);
+
+    /// <summary>
+    /// The name of the embedding <paramref name="nameOrPath"/> refers to: a name, or (as ComfyUI accepts) its path in the
+    /// folder without extension, such as <c>sub/style</c>; null when neither.
+    /// </summary>
+    public string? Resolve(string nameOrPath) =>
+        _entries.ContainsKey(nameOrPath) ? nameOrPath : _relative.TryGetValue(nameOrPath, out var name) ? name : null;
 
     /// <summary>The embedding named <paramref name="name"/>, read on first use; throws naming the valid names when there is none.</summary>
     public TextualInversion Get(string name)

@@ -17,8 +17,8 @@ public sealed record TextualInversion
     /// <summary>The key of the OpenCLIP bigG vectors in an SDXL embedding file.</summary>
     public const string ClipGKey = "clip_g";
 
-    /// <summary>Most vectors one embedding may have: it must fit one 75-token chunk.</summary>
-    public const int MaxVectors = 75;
+    /// <summary>Most vectors an embedding file may have (released ones have 1–75; A1111's chunking takes at most 75).</summary>
+    public const int MaxVectors = 1024;
 
     public TextualInversion(string name, ImmutableArray<ImmutableArray<float>> clipL, ImmutableArray<ImmutableArray<float>> clipG, string? source = null)
     {
@@ -30,7 +30,7 @@ public sealed record TextualInversion
         if (clipG.IsDefaultOrEmpty) problems.Add($"{ClipGKey} has no vectors");
         if (!clipL.IsDefaultOrEmpty && !clipG.IsDefaultOrEmpty && clipL.Length != clipG.Length)
             problems.Add($"{ClipLKey} has {clipL.Length} vectors but {ClipGKey} has {clipG.Length}; both encoders need one per placeholder token");
-        if (!clipL.IsDefaultOrEmpty && clipL.Length > MaxVectors) problems.Add($"{clipL.Length} vectors; at most {MaxVectors} fit a prompt chunk");
+        if (!clipL.IsDefaultOrEmpty && clipL.Length > MaxVectors) problems.Add($"{clipL.Length} vectors; at most {MaxVectors} are read");
         if (!clipL.IsDefaultOrEmpty && clipL.Select(v => v.Length).Distinct().Count() != 1) problems.Add($"{ClipLKey} rows differ in width");
         if (!clipG.IsDefaultOrEmpty && clipG.Select(v => v.Length).Distinct().Count() != 1) problems.Add($"{ClipGKey} rows differ in width");
         if (clipL.Concat(clipG).Any(v => v.Any(x => !float.IsFinite(x)))) problems.Add("vectors must be finite");

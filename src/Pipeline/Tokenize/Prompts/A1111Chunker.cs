@@ -46,8 +46,11 @@ public static class A1111Chunker
             tokenCount += isLast ? tokens.Count : ChunkLength;
             while (tokens.Count < ChunkLength) { tokens.Add(ClipVocabulary.EndOfText); weights.Add(1.0); }
             var ids = new[] { ClipVocabulary.StartOfText }.Concat(tokens).Append(ClipVocabulary.EndOfText).ToArray();
-            int end = Array.IndexOf(ids, ClipVocabulary.EndOfText);
-            for (int k = end + 1; k < ids.Length; k++) ids[k] = tokenizer.PadId;
+            if (tokenizer.PadId != ClipVocabulary.EndOfText)
+            {
+                int end = Array.IndexOf(ids, ClipVocabulary.EndOfText);
+                for (int k = end + 1; k < ids.Length; k++) ids[k] = tokenizer.PadId;
+            }
             chunks.Add(new TokenChunk(ids.ToImmutableArray(), new[] { 1.0 }.Concat(weights).Append(1.0).ToImmutableArray(),
                 slots.Select(s => s with { Position = s.Position + 1 }).ToImmutableArray()));
             tokens.Clear();
@@ -97,6 +100,8 @@ public static class A1111Chunker
                 }
                 var embedding = embeddings.Get(found.Name);
                 int count = embedding.VectorCount;
+                if (count > ChunkLength)
+                    throw new ArgumentException($"embedding '{embedding.Name}' has {count} vectors; the A1111 style puts an embedding in one chunk of {ChunkLength} tokens (A1111 itself builds a chunk no encoder takes); the comfy style splits it across chunks");
                 if (tokens.Count + count > ChunkLength) Close();
                 for (int v = 0; v < count; v++)
                 {

@@ -14,7 +14,8 @@ namespace Pipeline.Tokenize.Prompts;
 /// is tried off), and the rest of the part is text;</item>
 /// <item>each text part is one token group; a group that does not fit the current chunk moves whole to the next one
 /// when it has fewer than <see cref="MaxWordLength"/> tokens, else it is split at the chunk's end;</item>
-/// <item>chunks are start-of-text, up to 75 tokens, end-of-text, padding (end-of-text for CLIP-L, 0 for bigG).</item>
+/// <item>chunks are start-of-text, up to 75 tokens, end-of-text, padding (end-of-text for CLIP-L, 0 for bigG);
+/// both encoders' ids come from the HF CLIP tokenizer, as in ComfyUI.</item>
 /// </list>
 /// A name with no embedding is an error here (ComfyUI warns and drops the word).
 /// </summary>
@@ -34,10 +35,15 @@ public static partial class ComfyChunker
     /// <summary>A token or a textual-inversion vector, with its weight.</summary>
     readonly record struct Item(int Id, double Weight, string? Embedding, int Vector);
 
-    public static EncoderChunks Chunk(IReadOnlyList<(string Text, double Weight)> pieces, ClipTokenizer tokenizer, EmbeddingLibrary embeddings)
+    /// <summary>
+    /// The chunks of one encoder. ComfyUI tokenizes for both SDXL encoders with the HF CLIP tokenizer (CLIP-L's), so
+    /// the ids always come from <see cref="ClipTokenizerVariant.ClipL"/>; the encoders differ only in
+    /// <paramref name="pad"/> (end-of-text for CLIP-L, 0 for bigG).
+    /// </summary>
+    public static EncoderChunks Chunk(IReadOnlyList<(string Text, double Weight)> pieces, int pad, EmbeddingLibrary embeddings)
     {
+        var tokenizer = ClipTokenizer.Get(ClipTokenizerVariant.ClipL);
         ArgumentNullException.ThrowIfNull(pieces);
-        ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentNullException.ThrowIfNull(embeddings);
         var groups = new List<List<Item>>();
         foreach (var (segment, weight) in pieces)
@@ -62,7 +68,7 @@ public static partial class ComfyChunker
         var chunks = new List<List<Item>>();
         var chunk = new List<Item> { new(ClipVocabulary.StartOfText, 1.0, null, 0) };
         chunks.Add(chunk);
-        var pad = new Item(tokenizer.PadId, 1.0, null, 0);
+        var padding = new Item(pad, 1.0, null, 0);
         var end = new Item(ClipVocabulary.EndOfText, 1.0, null, 0);
         int tokenCount = 0;
         foreach (var group in groups)
@@ -84,7 +90,7 @@ public static partial class ComfyChunker
                     else
                     {
                         chunk.Add(end);
-                        chunk.AddRange(Enumerable.Repeat(pad, remaining));
+                        chunk.AddRange(Enumerable.Repeat(padding, remaining));
                     }
                     chunk = new List<Item> { new(ClipVocabulary.StartOfText, 1.0, null, 0) };
                     chunks.Add(chunk);
@@ -97,7 +103,7 @@ public static partial class ComfyChunker
             }
         }
         chunk.Add(end);
-        while (chunk.Count < MaxLength) chunk.Add(pad);
+        while (chunk.Count < MaxLength) chunk.Add(padding);
 
         return new EncoderChunks(chunks.Select(c => new TokenChunk(
             c.Select(i => i.Id).ToImmutableArray(),
@@ -113,10 +119,10 @@ public static partial class ComfyChunker
         var name = words.Length > 0 ? words[0] : "";
         var leftover = string.Join(' ', words.Skip(1));
         var bare = StripName(name);
-        if (embeddings.Contains(bare)) return (embeddings.Get(bare), leftover);
+        if (embeddings.Resolve(bare) is { } found) return (embeddings.Get(found), leftover);
         var stripped = bare.Trim(',');
-        if (stripped.Length < bare.Length && embeddings.Contains(stripped))
-            return (embeddings.Get(stripped), $"{bare[stripped.Length..]} {leftover}");
+        if (stripped.Length < bare.Length && embeddings.Resolve(stripped) is { } foundStripped)
+            return (embeddings.Get(foundStripped), $"{bare[stripped.Length..]} {leftover}");
         return (embeddings.Get(bare), leftover); // throws, naming the valid embeddings
     }
 

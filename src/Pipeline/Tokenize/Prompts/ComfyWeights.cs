@@ -95,11 +95,25 @@ public static class ComfyWeights
         return result;
     }
 
-    /// <summary>Python's <c>float(str)</c>: surrounding whitespace, sign, decimal/exponent forms, inf/nan, digit-group underscores.</summary>
+    /// <summary>
+    /// Python's <c>float(str)</c>: non-ASCII decimal digits and whitespace are first mapped to ASCII, then ASCII
+    /// whitespace around the number is stripped; sign, decimal/exponent forms, inf/nan, underscores between digits.
+    /// </summary>
     internal static bool TryPythonFloat(string text, out double value)
     {
         value = 0;
-        var s = TrimPythonSpace(text);
+        var mapped = new StringBuilder(text.Length);
+        for (int j = 0; j < text.Length;)
+        {
+            int cp = PythonText.CodePointAt(text, j, out int width);
+            j += width;
+            if (cp < 128) mapped.Append((char)cp);
+            else if (PythonText.Category(cp) == UnicodeCategory.DecimalDigitNumber)
+                mapped.Append((char)('0' + (int)CharUnicodeInfo.GetNumericValue(char.ConvertFromUtf32(cp), 0)));
+            else if (PythonText.IsSpace(cp)) mapped.Append(' ');
+            else return false;
+        }
+        var s = mapped.ToString().Trim(' ', '\t', '\n', '\v', '\f', '\r');
         if (s.Length == 0) return false;
         int i = 0;
         bool negative = false;
@@ -109,22 +123,17 @@ public static class ComfyWeights
         if (lower is "inf" or "infinity") { value = negative ? double.NegativeInfinity : double.PositiveInfinity; return true; }
         if (lower == "nan") { value = double.NaN; return true; }
         var ascii = new StringBuilder(body.Length);
-        char previous = '\0';
         for (int k = 0; k < body.Length; k++)
         {
             char c = body[k];
             if (c == '_')
             {
                 // Python allows one underscore between two digits only.
-                if (!char.IsAsciiDigit(previous) && !IsUnicodeDigit(previous)) return false;
-                if (k + 1 >= body.Length || !(char.IsAsciiDigit(body[k + 1]) || IsUnicodeDigit(body[k + 1]))) return false;
-                previous = c;
+                if (k == 0 || !char.IsAsciiDigit(body[k - 1]) || k + 1 >= body.Length || !char.IsAsciiDigit(body[k + 1])) return false;
                 continue;
             }
-            if (IsUnicodeDigit(c) && !char.IsAsciiDigit(c)) ascii.Append((char)('0' + (int)CharUnicodeInfo.GetNumericValue(c)));
-            else if (char.IsAsciiDigit(c) || c is '.' or 'e' or 'E' or '+' or '-') ascii.Append(c);
+            if (char.IsAsciiDigit(c) || c is '.' or 'e' or 'E' or '+' or '-') ascii.Append(c);
             else return false;
-            previous = c;
         }
         var number = ascii.ToString();
         if (!IsPythonDecimal(number)) return false;
@@ -133,8 +142,6 @@ public static class ComfyWeights
         if (negative) value = -value;
         return true;
     }
-
-    static bool IsUnicodeDigit(char c) => CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.DecimalDigitNumber;
 
     /// <summary>digits [. digits] | . digits, then optionally e [sign] digits.</summary>
     static bool IsPythonDecimal(string s)
@@ -158,11 +165,4 @@ public static class ComfyWeights
         return i == s.Length;
     }
 
-    static string TrimPythonSpace(string s)
-    {
-        int start = 0, end = s.Length;
-        while (start < end && PythonText.IsSpace(s[start])) start++;
-        while (end > start && PythonText.IsSpace(s[end - 1])) end--;
-        return s[start..end];
-    }
 }

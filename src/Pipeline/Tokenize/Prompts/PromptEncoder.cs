@@ -39,8 +39,8 @@ public static class PromptEncoder
             case PromptStyle.Comfy:
             {
                 var pieces = ComfyWeights.Parse(text).ToImmutableArray();
-                var l = ComfyChunker.Chunk(pieces, clipL, embeddings);
-                var g = ComfyChunker.Chunk(pieces, openClip, embeddings);
+                var l = ComfyChunker.Chunk(pieces, clipL.PadId, embeddings);
+                var g = ComfyChunker.Chunk(pieces, openClip.PadId, embeddings);
                 return new PromptEncoding(text, style, pieces, l, g, ImmutableArray<ExtraNetworkTag>.Empty, Used(embeddings, l, g));
             }
             default:
