@@ -17,7 +17,7 @@ public static partial class Entry
         ("evaluate", typeof(EvaluateCommand.Settings)), ("bench", typeof(BenchCommand.Settings)),
         ("make-checkpoint", typeof(MakeCheckpointCommand.Settings)), ("info", typeof(InfoCommand.Settings)),
         ("run", typeof(RunCommand.Settings)), ("plugins", typeof(EmptyCommandSettings)),
-        ("prompt", typeof(PromptCommand.Settings)),
+        ("prompt", typeof(PromptCommand.Settings)), ("make-embedding", typeof(MakeEmbeddingCommand.Settings)),
     };
 
     public static int Run(string[] args)
@@ -85,8 +85,11 @@ public static partial class Entry
             config.AddCommand<PluginsCommand>("plugins")
                 .WithDescription("List plugin folders, their load status (with reasons) and what they registered.");
             config.AddCommand<PromptCommand>("prompt")
-                .WithDescription("Show how a prompt parses in the A1111 attention syntax (pieces and weights), without loading a model; no prompt: JSON lines from stdin.")
+                .WithDescription("Show how a prompt is read (--style a1111|comfy|sgm): pieces and weights, 77-token chunks per encoder, embeddings, without loading a model; no prompt: JSON lines from stdin.")
                 .WithExample("prompt", "\"a (red:1.2) circle BREAK [blue] background\"", "--json");
+            config.AddCommand<MakeEmbeddingCommand>("make-embedding")
+                .WithDescription("Write a textual-inversion embedding from a model's token embeddings of --init text (A1111's 'Create embedding').")
+                .WithExample("make-embedding", "redcircle", "--init", "\"red circle\"");
         });
         return app;
     }

@@ -40,7 +40,7 @@ public class GenerationOptions : CommandSettings
     [CommandOption("--dtype <TYPE>")] [Description("fp32 | bf16 | fp16 (UNet and text encoders; the VAE stays fp32)")] [DefaultValue("fp32")] public string DType { get; init; } = "fp32";
     [CommandOption("--device <DEVICE>")] [Description("cpu | cuda | cuda:N")] [DefaultValue("cpu")] public string Device { get; init; } = "cpu";
     [CommandOption("--threads <N>")] [Description("libtorch CPU threads (default: 1 for small models such as the embedded one, one per core for full-size models; see the README)")] public int? Threads { get; init; }
-    [CommandOption("--style <NAME>")] [Description("Prompt language: a1111 ((a), [a], (a:1.2), BREAK, comma-aware 75-token chunks, mean-restoring weights), comfy ((a:1.2), embedding:name, weights from the empty prompt) or sgm (literal text, truncated at 75 tokens); see 'sdxl prompt'")] [DefaultValue("a1111")] public string Style { get; init; } = "a1111";
+    [CommandOption("--style <NAME>")] [Description("Prompt language: a1111 ((a), [[a]], (a:1.2), BREAK, comma-aware 75-token chunks, mean-restoring weights), comfy ((a:1.2), embedding:name, weights from the empty prompt) or sgm (literal text, truncated at 75 tokens); see 'sdxl prompt'")] [DefaultValue("a1111")] public string Style { get; init; } = "a1111";
     [CommandOption("--embeddings-dir <DIR>")] [Description("Folder of SDXL textual-inversion embeddings (.safetensors with clip_l and clip_g), named in prompts by file name (a1111) or embedding:name (comfy) (default: none)")] public string? EmbeddingsDir { get; init; }
     [CommandOption("--out <PATH>")] [Description("Output .png (a batch adds -0, -1, ...; default: outputs/<command>-<seed>.png, never replacing a file)")] public string? Out { get; init; }
 
