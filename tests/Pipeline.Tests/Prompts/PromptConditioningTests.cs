@@ -7,6 +7,7 @@ using Pipeline.Tests.Stages;
 using Pipeline.Tokenize;
 using Pipeline.Tokenize.Embeddings;
 using Pipeline.Tokenize.Prompts;
+using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
 
@@ -232,5 +233,21 @@ public sealed class PromptConditioningTests : IDisposable
         var c = _base.Denoiser.Denoise(_base.Network, x, sigma, threeChunks);
         Assert.Equal(x.shape, c.shape);
         Assert.True(c.isfinite().all().item<bool>());
+    }
+
+    [Theory]
+    [InlineData(PromptStyle.A1111)]
+    [InlineData(PromptStyle.Comfy)]
+    public void Conditioning_long_weighted_prompts_with_embeddings_leaves_no_live_tensors(PromptStyle style)
+    {
+        var library = EmbeddingLibrary.Of(TextualInversionFromTokens.Create(_base.Conditioner, "mycat", "red cat"));
+        var rows = ImmutableArray.Create(
+            new PromptRow(Words(100) + (style == PromptStyle.Comfy ? " embedding:mycat" : " mycat") + " (blue:1.4) [sky]", "", MicroConditioning.ForImage(Size)),
+            new PromptRow("a (red:0.7) circle", "ugly", MicroConditioning.ForImage(Size)));
+        var options = new PromptOptions(style, library);
+        ConditionStage.Run(_base.Conditioner, rows, options).Dispose();   // warm-up: lazy tables
+        long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        ConditionStage.Run(_base.Conditioner, rows, options).Dispose();
+        Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
     }
 }
