@@ -22,7 +22,7 @@ public class GenerationOptions : CommandSettings
 {
     [CommandOption("--negative <TEXT>")] [Description("Negative prompt (empty: zeroed text embeddings, as sgm)")] [DefaultValue("")] public string Negative { get; init; } = "";
     [CommandOption("--steps <N>")] [Description("Sampling steps, 1..1000 (default: 25 for the embedded model, 30 for a checkpoint)")] public int? Steps { get; init; }
-    [CommandOption("--cfg <SCALE>")] [Description("Classifier-free guidance scale, >= 0 (default: 2 for the embedded model, 5 for a checkpoint)")] public double? Cfg { get; init; }
+    [CommandOption("--cfg <SCALE>")] [Description("Classifier-free guidance scale, >= 0; at most 1 means no guidance: the conditional prediction alone, half the UNet work (SDXL-Turbo: 0, few-step LoRAs: 1) (default: 2 for the embedded model, 5 for a checkpoint)")] public double? Cfg { get; init; }
     [CommandOption("--sampler <NAME>")] [Description("See 'sdxl samplers' (default: euler_ancestral for the embedded model, euler otherwise)")] public string? Sampler { get; init; }
     [CommandOption("--guider <NAME>")] [Description("How cond/uncond predictions combine at --cfg: vanilla_cfg, or a registered guider such as guidance_rescale (see 'sdxl samplers --all')")] [DefaultValue("vanilla_cfg")] public string Guider { get; init; } = "vanilla_cfg";
     [CommandOption("--schedule <NAME>")] [Description("A discretization, see 'sdxl samplers'")] [DefaultValue("legacy_ddpm")] public string Schedule { get; init; } = "legacy_ddpm";

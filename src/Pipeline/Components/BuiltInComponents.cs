@@ -26,6 +26,8 @@ public static class BuiltInComponents
         var table = legacy.AscendingTable();
         r.Register(ComponentKind.Discretization, "karras", new EDMDiscretization(table[0], table[^1]),
             "Karras rho-schedule over the SDXL sigma range (0.0292..14.6146), rho 7");
+        r.Register(ComponentKind.Discretization, "trailing", new TrailingDiscretization(legacy),
+            "diffusers' trailing spacing on the SDXL DDPM table (starts at t = 999; SDXL-Lightning, Hyper-SD)");
 
         r.Register(ComponentKind.DenoiserScaling, "eps", new EpsScaling(), "epsilon prediction (SDXL)");
         r.Register(ComponentKind.DenoiserScaling, "v", new VScaling(), "v prediction");
