@@ -1,5 +1,6 @@
 // sdxl run recipes/txt2img.csx --prompt "a red circle on a blue background" [--checkpoint FILE] [--negative TEXT]
 //   [--steps N] [--cfg X] [--sampler NAME] [--schedule NAME] [--seed 0] [--width PX] [--height PX] [--batch 1]
+//   [--style a1111|comfy|sgm] [--embeddings-dir DIR]
 // Text to image as a plan: builds it (defaults from the loaded model: 64 px, 25 steps, CFG 2, euler_ancestral for the
 // embedded default; 1024 px, 30 steps, CFG 5, euler for a full-size checkpoint), prints it, runs it.
 // Writes txt2img-<seed>[-i].png into the output folder.
@@ -17,7 +18,12 @@ var plan = new GenerationPlan(model,
     Sigmas: Registry.Schedule(schedule, Args.Get("steps", d.Steps)),
     Sampler: Registry.Sampler(sampler),
     Guider: CfgScale.Guider(Args.Get("cfg", d.CfgScale)),
-    Seed: Args.Get("seed", 0L)) { Names = new ComponentNames(sampler, schedule) };
+    Seed: Args.Get("seed", 0L))
+{
+    Names = new ComponentNames(sampler, schedule),
+    Prompting = new PromptOptions(PromptStyles.Parse(Args.Get("style", "a1111")),
+        Args.Get<string?>("embeddings-dir", null) is { } dir ? EmbeddingLibrary.FromDirectory(dir) : EmbeddingLibrary.Empty),
+};
 Progress.Log(plan.Describe());
 
 var result = Stages.Run(plan);

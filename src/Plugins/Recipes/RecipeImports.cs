@@ -34,6 +34,8 @@ public static class RecipeImports
         "Pipeline.Generation",
         "Pipeline.Models.Bundles",
         "Pipeline.Stages",
+        "Pipeline.Tokenize.Prompts",
+        "Pipeline.Tokenize.Embeddings",
         "Pipeline.Training",
         "Pipeline.Training.Evaluation",
         "Pipeline.Training.TinyDefault",
