@@ -124,6 +124,21 @@ public sealed class SdxlModel : IDisposable
     public void Save(string path, ScalarType storage = ScalarType.Float16, IReadOnlyDictionary<string, string>? metadata = null,
         Components.ComponentRegistry? registry = null)
     {
+        var tensors = NamedTensors();
+        var meta = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>())
+        {
+            [SdxlModelConfigJson.MetadataKey] = SdxlModelConfigJson.Serialize(Config, registry),
+        };
+        SafeTensorsWriter.Write(path, tensors, meta, (_, t) => is_floating_point(t) ? storage : t.dtype);
+    }
+
+    /// <summary>
+    /// Every parameter and buffer under its name in the single-file checkpoint layout (<c>conditioner.…</c>,
+    /// <c>model.diffusion_model.…</c>, <c>first_stage_model.…</c>), in module order. The tensors are the model's own
+    /// (not copies): the caller must not dispose them.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, Tensor>> NamedTensors()
+    {
         var tensors = new List<KeyValuePair<string, Tensor>>();
         void Add(nn.Module module, string prefix)
         {
@@ -132,11 +147,7 @@ public sealed class SdxlModel : IDisposable
         Add(Conditioner, CheckpointLayout.ConditionerPrefix);
         Add(Network, CheckpointLayout.UNetPrefix);
         Add(FirstStage, CheckpointLayout.VaePrefix);
-        var meta = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>())
-        {
-            [SdxlModelConfigJson.MetadataKey] = SdxlModelConfigJson.Serialize(Config, registry),
-        };
-        SafeTensorsWriter.Write(path, tensors, meta, (_, t) => is_floating_point(t) ? storage : t.dtype);
+        return tensors;
     }
 
     static void CheckDType(ScalarType dtype)
