@@ -75,8 +75,10 @@ public static class GenerationRunner
             var prompting = s.PromptOptions();
             var promptTokens = Stages.PromptTokenizer.Run(new[] { new PromptRow(prompt, s.Negative, MicroConditioning.ForImage(imageSize)) }, prompting);
             var tags = promptTokens.Prompt.Concat(promptTokens.Negative).SelectMany(t => t.Networks).Distinct().ToList();
-            if (tags.Count > 0)
-                throw new CliException($"the prompt names extra networks ({string.Join(", ", tags)}), which this version cannot apply; remove the tags");
+            var other = tags.Where(t => !Pipeline.Adapters.LoraTags.IsLora(t)).ToList();
+            if (other.Count > 0)
+                throw new CliException($"the prompt names extra networks ({string.Join(", ", other)}) of a kind this library does not apply; valid: <lora:name:strength>, <lyco:…>");
+            var adapters = AdapterOptions.Resolve(s.Lora, s.LoraDir, tags, config);
             var early = PlanValidation.SizeProblems(imageSize, s.Batch).Concat(ModelLimits.For(d).SizeProblems(imageSize, config.Name)).ToList();
             if (early.Count > 0) throw new CliException(string.Join("; ", early));
             // Peak memory for this model, dtype, batch and size against what the machine has, still before any load.
@@ -96,7 +98,7 @@ public static class GenerationRunner
                 using var model = AnsiConsole.Status().Start($"loading {Path.GetFileName(checkpoint)}", _ => SdxlModel.Load(checkpoint, device: device, dtype: dtype, registry: registry));
                 using var refiner = s.Refiner is null ? null
                     : AnsiConsole.Status().Start($"loading {Path.GetFileName(s.Refiner)}", _ => SdxlModel.Load(s.Refiner, device: device, dtype: dtype, registry: registry));
-                var plan = Plan(s, prompt, seed, model, refiner, registry, imageSize, prompting).Validate();
+                var plan = (Plan(s, prompt, seed, model, refiner, registry, imageSize, prompting) with { Adapters = adapters }).Validate();
                 using var result = SamplingProgress.Run($"{plan.Names.Sampler} × {plan.Sigmas.Steps}", plan.TotalSteps, ctrlC.Token, options =>
                     generate(plan, options));
                 if (result.PromptTokensDropped > 0)

@@ -1,7 +1,7 @@
 namespace Pipeline.Adapters;
 
 /// <summary>
-/// An adapter with its strengths, as A1111's <c>&lt;lora:name:unet:te&gt;</c> gives them: W += strength · ΔW, with
+/// An adapter with its strengths, as A1111's <c>&lt;lora:name:te:unet&gt;</c> gives them: W += strength · ΔW, with
 /// <paramref name="UnetStrength"/> for UNet modules and <paramref name="TextEncoderStrength"/> for both text encoders'.
 /// </summary>
 public sealed record AdapterUse(Adapter Adapter, double UnetStrength = 1.0, double TextEncoderStrength = 1.0)

@@ -27,6 +27,13 @@ public sealed record GenerationPlan(SdxlModel Model, ImmutableArray<PromptRow> R
     /// <summary>How prompts are read: style (A1111, ComfyUI or sgm's literal text) and textual-inversion embeddings.</summary>
     public PromptOptions Prompting { get; init; } = PromptOptions.Default;
 
+    /// <summary>
+    /// LoRA/LyCORIS adapters merged into the base model (both text encoders and the UNet, each with its strength) for
+    /// the run and restored bit for bit after it. A1111's <c>&lt;lora:name:w&gt;</c> prompt tags must name one of these
+    /// (an edge such as the CLI resolves the tags into this list).
+    /// </summary>
+    public ImmutableArray<Adapters.AdapterUse> Adapters { get; init; } = ImmutableArray<Adapters.AdapterUse>.Empty;
+
     /// <summary>Makes the run's noise source from <see cref="Seed"/> (the refiner's from seed + 1).</summary>
     public INoiseSourceFactory Noise { get; init; } = SeededNoiseFactory.Instance;
 
@@ -76,6 +83,7 @@ public sealed record GenerationPlan(SdxlModel Model, ImmutableArray<PromptRow> R
     public GenerationPlan WithCfg(double scale) => this with { Guider = CfgScale.Guider(scale) };
     public GenerationPlan WithConditioning(ConditioningPair conditioning) => this with { Conditioning = conditioning };
     public GenerationPlan WithPrompting(PromptOptions prompting) => this with { Prompting = prompting };
+    public GenerationPlan WithAdapters(params Adapters.AdapterUse[] adapters) => this with { Adapters = adapters.ToImmutableArray() };
     public GenerationPlan WithInit(InitInput init) => this with { Init = init };
     public GenerationPlan WithRefiner(RefinerStep? refiner) => this with { Refiner = refiner };
 

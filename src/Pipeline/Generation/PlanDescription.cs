@@ -21,6 +21,9 @@ public static class PlanDescription
             Line("conditioning", $"precomputed, {c.BatchSize} rows (Tokenize and Condition skipped)");
         if (plan.Conditioning is null || plan.Refiner is { Conditioning: null })
             Line("prompts", $"{plan.Prompting?.ToString() ?? "none"}: {StyleText(plan.Prompting?.Style)}");
+        if (!plan.Adapters.IsDefaultOrEmpty)
+            foreach (var (use, i) in plan.Adapters.Select((u, i) => (u, i)))
+                Line(i == 0 ? "adapters" : "", $"{use.Adapter.Name} [{use.Adapter.Hashes.Short}] unet {ComponentText.Number(use.UnetStrength)}, text encoders {ComponentText.Number(use.TextEncoderStrength)}: {use.Adapter.Modules.Count} modules, merged for the base phase");
         if (!plan.Rows.IsDefault)
             foreach (var (row, i) in plan.Rows.Select((r, i) => (r, i)))
                 Line(i == 0 ? "rows" : "", Row(i, row));

@@ -22,7 +22,11 @@ public static class PlanExecutor
         ArgumentNullException.ThrowIfNull(options);
         plan.Validate();
         var tokens = plan.Conditioning is null || plan.Refiner is { Conditioning: null } ? PromptTokenizer.Run(plan.Rows, plan.Prompting) : null;
-        var baseLatents = LatentCheck.Require(Base(plan, tokens, options("base")), plan.LatentShape, "base", plan.Names.Sampler, plan.Sampler);
+        Tensor baseRun;
+        // Adapters change the base model's weights for the base phase only (its conditioning included) and are undone after.
+        using (plan.Adapters.IsDefaultOrEmpty ? null : Adapters.AdapterMerge.Apply(plan.Model, plan.Adapters))
+            baseRun = Base(plan, tokens, options("base"));
+        var baseLatents = LatentCheck.Require(baseRun, plan.LatentShape, "base", plan.Names.Sampler, plan.Sampler);
         if (plan.Refiner is not { } refiner) return (baseLatents, tokens);
         using (baseLatents)
             return (LatentCheck.Require(Refine(plan, refiner, baseLatents, tokens, options("refiner")), plan.LatentShape, "refiner",

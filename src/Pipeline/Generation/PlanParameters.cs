@@ -28,6 +28,13 @@ public static class PlanParameters
                 var used = row is null ? new List<string>() : UsedEmbeddings(plan, row);
                 if (used.Count > 0) fields["Embeddings"] = string.Join(", ", used);
             }
+            if (!plan.Adapters.IsDefaultOrEmpty)
+            {
+                if (Adapters.AdapterInfotext.LoraHashes(plan.Adapters) is { } hashes) fields["Lora hashes"] = hashes;
+                fields["Lora"] = string.Join(", ", plan.Adapters.Select(a => a.UnetStrength == a.TextEncoderStrength
+                    ? $"{a.Adapter.Name}: {a.UnetStrength.ToString(CultureInfo.InvariantCulture)}"
+                    : $"{a.Adapter.Name}: te {a.TextEncoderStrength.ToString(CultureInfo.InvariantCulture)} unet {a.UnetStrength.ToString(CultureInfo.InvariantCulture)}"));
+            }
             // A guider other than plain CFG (a plugin's, e.g. guidance_rescale) is recorded with its knobs.
             if (plan.Guider is not (VanillaCFG or IdentityGuider)) fields["Guider"] = ComponentText.Of(plan.Guider);
             if (plan.Init is { } init) fields["Denoising strength"] = init.Strength.ToString(CultureInfo.InvariantCulture);

@@ -44,6 +44,14 @@ public static class PlanValidation
             }
             if (plan.Prompting is null) p.Add("the plan has no prompt options (use PromptOptions.Default)");
             else if (needRows && p.Count == 0) p.AddRange(PromptProblems(plan));
+            if (!plan.Adapters.IsDefault)
+                foreach (var use in plan.Adapters)
+                {
+                    if (use?.Adapter is null) { p.Add("an adapter use has no adapter"); continue; }
+                    if (!double.IsFinite(use.UnetStrength) || !double.IsFinite(use.TextEncoderStrength)) p.Add($"adapter '{use.Adapter.Name}': strengths must be finite");
+                    if (use.Adapter.ConfigName != plan.Model.Config.Name)
+                        p.Add($"adapter '{use.Adapter.Name}' was mapped for model config '{use.Adapter.ConfigName}', the plan's model is '{plan.Model.Config.Name}'");
+                }
             if (plan.Conditioning is { } c && plan.Rows.Length > 0 && plan.Rows.Length != c.BatchSize)
                 p.Add($"{plan.Rows.Length} prompt rows but the precomputed conditioning has {c.BatchSize}");
         }
@@ -86,8 +94,13 @@ public static class PlanValidation
             .FirstOrDefault();
         if (notFinite.Text is not null) problems.Add($"prompt \"{notFinite.Text}\" has a token weight of {notFinite.w}; weights must be finite");
         var tags = tokens.Prompt.Concat(tokens.Negative).SelectMany(t => t.Networks).Distinct().ToList();
-        if (tags.Count > 0)
-            problems.Add($"the prompt names extra networks ({string.Join(", ", tags)}), which this version cannot apply; remove the tags");
+        var loaded = plan.Adapters.IsDefault ? new HashSet<string>() : plan.Adapters.Select(a => a.Adapter.Name).ToHashSet(StringComparer.Ordinal);
+        var unsupported = tags.Where(t => !Adapters.LoraTags.IsLora(t)).ToList();
+        if (unsupported.Count > 0)
+            problems.Add($"the prompt names extra networks ({string.Join(", ", unsupported)}) of a kind this library does not apply; valid: <lora:name:strength>, <lyco:…>");
+        var missing = tags.Where(t => Adapters.LoraTags.IsLora(t) && !loaded.Contains(t.Name)).ToList();
+        if (missing.Count > 0)
+            problems.Add($"the prompt names LoRAs ({string.Join(", ", missing)}) that the plan does not hold; load them into GenerationPlan.Adapters (CLI: --lora-dir)");
         try
         {
             ConditionEncoders.Of(plan.Model.Conditioner).CheckEmbeddings(tokens.Prompt.Concat(tokens.Negative));

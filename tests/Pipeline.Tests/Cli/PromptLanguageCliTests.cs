@@ -78,9 +78,12 @@ public sealed class PromptLanguageCliTests : IDisposable
     public void Extra_network_tags_are_refused_not_dropped()
     {
         var png = Path.Combine(_dir, "lora.png");
-        var (code, output) = CliHarness.Sdxl("txt2img", "a red circle <lora:shiny:0.8>", "--checkpoint", _checkpoint, "--out", png);
+        var (code, output) = CliHarness.Sdxl("txt2img", "a red circle <hypernet:shiny:0.8>", "--checkpoint", _checkpoint, "--out", png);
         Assert.NotEqual(ExitCodes.Ok, code);
-        Assert.Contains("extra networks (<lora:shiny:0.8>)", OneLine(output));
+        Assert.Contains("extra networks (<hypernet:shiny:0.8>) of a kind this library does not apply", OneLine(output));
+        (code, output) = CliHarness.Sdxl("txt2img", "a red circle <lora:shiny:0.8>", "--checkpoint", _checkpoint, "--out", png);
+        Assert.NotEqual(ExitCodes.Ok, code);
+        Assert.Contains("the prompt names <lora:shiny:0.8>; give --lora-dir DIR", OneLine(output));
         Assert.False(File.Exists(png));
     }
 

@@ -1,0 +1,42 @@
+using System.Collections.Frozen;
+
+namespace Pipeline.Adapters;
+
+/// <summary>
+/// The LoRA files of a folder (and its subfolders) by name — the file name without extension, as A1111's
+/// <c>&lt;lora:name&gt;</c> names them. Pickles (.pt, .ckpt, .bin) are listed so that naming one says why it is refused.
+/// </summary>
+public sealed class AdapterFolder
+{
+    static readonly string[] Pickles = { ".pt", ".ckpt", ".bin", ".pth" };
+    readonly FrozenDictionary<string, string> _paths;
+
+    AdapterFolder(string directory, FrozenDictionary<string, string> paths) => (Directory, _paths) = (directory, paths);
+
+    public string Directory { get; }
+
+    public IReadOnlyList<string> Names => _paths.Keys.OrderBy(n => n, StringComparer.Ordinal).ToList();
+
+    public static AdapterFolder Of(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        if (!System.IO.Directory.Exists(directory)) throw new DirectoryNotFoundException($"LoRA folder not found: {directory}");
+        var files = System.IO.Directory.EnumerateFiles(directory, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true })
+            .Where(f => Path.GetExtension(f).Equals(".safetensors", StringComparison.OrdinalIgnoreCase) || Pickles.Contains(Path.GetExtension(f).ToLowerInvariant()))
+            .OrderBy(f => f, StringComparer.Ordinal).ToList();
+        var duplicate = files.GroupBy(Path.GetFileNameWithoutExtension).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null) throw new ArgumentException($"two LoRA files are named '{duplicate.Key}': {string.Join(", ", duplicate)}");
+        return new AdapterFolder(directory, files.ToFrozenDictionary(f => Path.GetFileNameWithoutExtension(f), f => f, StringComparer.Ordinal));
+    }
+
+    /// <summary>The file of <paramref name="name"/>; throws naming the valid names when there is none, or why a pickle is refused.</summary>
+    public string PathOf(string name)
+    {
+        if (!_paths.TryGetValue(name, out var path))
+            throw new ArgumentException($"no LoRA named '{name}' in {Directory}; " +
+                (_paths.Count == 0 ? "it holds none" : $"valid: {string.Join(", ", Names.Take(50))}{(_paths.Count > 50 ? ", …" : "")}"));
+        if (Pickles.Contains(Path.GetExtension(path).ToLowerInvariant()))
+            throw new ArgumentException($"LoRA '{name}' ({path}) is a Python pickle, which can execute code when loaded; this library never loads them. Convert it to .safetensors.");
+        return path;
+    }
+}

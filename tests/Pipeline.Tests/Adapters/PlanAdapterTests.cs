@@ -1,0 +1,149 @@
+using System.Collections.Immutable;
+using Pipeline.Adapters;
+using Pipeline.Cli;
+using Pipeline.Generation;
+using Pipeline.Imaging;
+using Pipeline.Models.Bundles;
+using Pipeline.Tests.Cli;
+using Pipeline.Tests.Generation;
+using Pipeline.Tests.Stages;
+using Pipeline.Tokenize.Prompts;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace Pipeline.Tests.Adapters;
+
+/// <summary>Adapters as a step of the plan: merged for the base phase, undone after, named by prompt tags, recorded in the PNG.</summary>
+public sealed class PlanAdapterTests : IDisposable
+{
+    readonly AdapterScratch _files = new();
+    readonly SdxlModel _base = SdxlModel.Create(TinyModels.Base);
+
+    public void Dispose()
+    {
+        _base.Dispose();
+        _files.Dispose();
+    }
+
+    /// <summary>A kohya LoRA (rank 4) on a UNet attention projection and a CLIP-L attention projection of the tiny base.</summary>
+    string KohyaLora(string name, int seed)
+    {
+        var g = new TorchSharp.torch.Generator((ulong)seed);
+        const string U = "lora_unet_input_blocks_3_1_transformer_blocks_0_attn2_to_k", T = "lora_te1_text_model_encoder_layers_0_self_attn_q_proj";
+        return _files.Write(name, [
+            (U + ".lora_down.weight", AdapterScratch.Random(g, 4, 48)), (U + ".lora_up.weight", AdapterScratch.Random(g, 64, 4)), (U + ".alpha", tensor(4f)),
+            (T + ".lora_down.weight", AdapterScratch.Random(g, 4, 16)), (T + ".lora_up.weight", AdapterScratch.Random(g, 16, 4)), (T + ".alpha", tensor(2f)),
+        ]);
+    }
+
+    GenerationPlan Plan(string prompt = "a red circle on a blue background") => TinyPlans.TextToImage(_base, prompt, steps: 3, seed: 5, sampler: "euler");
+
+    [Fact]
+    public void A_plan_with_an_adapter_equals_merging_it_by_hand_and_leaves_the_model_as_it_was()
+    {
+        var adapter = Adapter.Load(KohyaLora("style", 1), _base);
+        var before = AdapterScratch.Snapshot(_base);
+        using var planned = Plan().WithAdapters(AdapterUse.Of(adapter, 0.8)).RunLatents();
+        Assert.Empty(AdapterScratch.Changed(before, AdapterScratch.Snapshot(_base)));
+        Tensor byHand;
+        using (AdapterMerge.Apply(_base, adapter, 0.8)) byHand = Plan().RunLatents();
+        using (byHand) Assert.True(TinyPlans.Same(byHand, planned));
+        using var without = Plan().RunLatents();
+        Assert.False(TinyPlans.Same(without, planned));
+    }
+
+    [Fact]
+    public void Strength_0_is_no_adapter_bit_for_bit()
+    {
+        var adapter = Adapter.Load(KohyaLora("zero", 2), _base);
+        using var zero = Plan().WithAdapters(AdapterUse.Of(adapter, 0)).RunLatents();
+        using var without = Plan().RunLatents();
+        Assert.True(TinyPlans.Same(without, zero));
+    }
+
+    [Fact]
+    public void Prompt_tags_must_name_an_adapter_of_the_plan_and_other_network_kinds_are_refused()
+    {
+        var adapter = Adapter.Load(KohyaLora("shiny", 3), _base);
+        var missing = Plan("a red circle <lora:shiny:0.5>").Problems();
+        Assert.Contains(missing, p => p.Contains("<lora:shiny:0.5>") && p.Contains("does not hold"));
+        Assert.Empty(Plan("a red circle <lora:shiny:0.5>").WithAdapters(AdapterUse.Of(adapter, 0.5)).Problems());
+        Assert.Contains(Plan("a red circle <hypernet:x:1>").Problems(), p => p.Contains("<hypernet:x:1>"));
+    }
+
+    [Fact]
+    public void The_plan_prints_its_adapters_and_the_PNG_parameters_carry_A1111s_Lora_hashes()
+    {
+        var adapter = Adapter.Load(KohyaLora("shiny", 4), _base);
+        var plan = Plan().WithAdapters(new AdapterUse(adapter, 0.7, 0.3));
+        Assert.Contains($"adapters       shiny [{adapter.Hashes.Short}] unet 0.7, text encoders 0.3", plan.Describe());
+        var parameters = PlanParameters.For(plan)[0].ToA1111();
+        Assert.Contains($"Lora hashes: \"shiny: {adapter.Hashes.Short}\"", parameters);
+    }
+
+    [Theory]
+    [InlineData("<lora:x>", 1.0, 1.0)]
+    [InlineData("<lora:x:0.5>", 0.5, 0.5)]
+    [InlineData("<lora:x:0.5:0.25>", 0.5, 0.25)]
+    [InlineData("<lora:x:te=0.2:unet=0.9>", 0.2, 0.9)]
+    [InlineData("<lyco:x:0.6:unet=0>", 0.6, 0.0)]
+    public void Lora_tags_give_A1111s_text_encoder_and_unet_strengths(string text, double te, double unet)
+    {
+        var adapter = Adapter.Load(KohyaLora("x", 5), _base);
+        var (_, tags) = ExtraNetworks.Strip("a cat " + text);
+        var use = LoraTags.Use(tags.Single(), name => name == "x" ? adapter : throw new ArgumentException(name));
+        Assert.Equal((te, unet), (use.TextEncoderStrength, use.UnetStrength));
+    }
+
+    [Theory]
+    [InlineData("<lora:x:abc>", "not a number")]
+    [InlineData("<lora:x:1:dyn=3>", "unknown argument dyn")]
+    [InlineData("<lora: >", "names no LoRA")]
+    public void Bad_lora_tags_are_refused_naming_the_tag(string text, string expected)
+    {
+        var (_, tags) = ExtraNetworks.Strip("a cat " + text);
+        var e = Assert.Throws<ArgumentException>(() => LoraTags.Use(tags.Single(), _ => throw new InvalidOperationException()));
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void The_CLI_applies_lora_files_and_prompt_tags_and_refuses_tags_without_a_folder_before_loading()
+    {
+        var checkpoint = Path.Combine(_files.Dir, "tiny.safetensors");
+        _base.Save(checkpoint);
+        var loraDir = Path.Combine(_files.Dir, "loras");
+        Directory.CreateDirectory(loraDir);
+        File.Move(KohyaLora("shiny", 6), Path.Combine(loraDir, "shiny.safetensors"));
+        string[] common = { "--checkpoint", checkpoint, "--width", "32", "--height", "32", "--steps", "2", "--seed", "3", "--sampler", "euler" };
+
+        var tagged = Path.Combine(_files.Dir, "tag.png");
+        var (code, output) = CliHarness.Sdxl(new[] { "txt2img", "a red circle <lora:shiny:0.6>", "--lora-dir", loraDir, "--out", tagged }.Concat(common).ToArray());
+        Assert.True(code == ExitCodes.Ok, output);
+        Assert.Contains("lora shiny", output);
+        var info = PngTextChunks.Read(File.ReadAllBytes(tagged))["parameters"];
+        Assert.Contains("Lora hashes: \"shiny: ", info);
+
+        var file = Path.Combine(_files.Dir, "file.png");
+        (code, output) = CliHarness.Sdxl(new[] { "txt2img", "a red circle", "--lora", Path.Combine(loraDir, "shiny.safetensors") + ":0.6", "--out", file }.Concat(common).ToArray());
+        Assert.True(code == ExitCodes.Ok, output);
+        // The same LoRA at the same strength by file or by tag gives the same pixels (the tag is not in the text the encoders read).
+        Assert.Equal(Pixels(tagged), Pixels(file));
+
+        var never = Path.Combine(_files.Dir, "never.png");
+        (code, output) = CliHarness.Sdxl(new[] { "txt2img", "a red circle <lora:shiny>", "--out", never }.Concat(common).ToArray());
+        Assert.NotEqual(ExitCodes.Ok, code);
+        Assert.Contains("give --lora-dir", output);
+        (code, output) = CliHarness.Sdxl(new[] { "txt2img", "a red circle <lora:dull>", "--lora-dir", loraDir, "--out", never }.Concat(common).ToArray());
+        Assert.NotEqual(ExitCodes.Ok, code);
+        Assert.Contains("no LoRA named 'dull'", output);
+        Assert.Contains("valid: shiny", output);
+        Assert.False(File.Exists(never));
+    }
+
+    static float[] Pixels(string path)
+    {
+        using var image = PngImage.Read(path);
+        return image.data<float>().ToArray();
+    }
+}
