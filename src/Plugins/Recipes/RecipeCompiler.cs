@@ -22,8 +22,27 @@ static class RecipeCompiler
     /// <summary>Diagnostic id for directives recipes may not use.</summary>
     public const string RefusedDirectiveId = "SDXL0001";
 
+    /// <summary>Diagnostic id for a failure inside the C# compiler itself.</summary>
+    public const string CompilerCrashId = "SDXL0002";
+
+    /// <summary>
+    /// Compiles the recipe. A crash inside the C# compiler (a Roslyn bug some valid-looking code triggers) is reported
+    /// as a compile error of the recipe, never as an unhandled exception.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static RecipeArtifacts Compile(RecipeSource source, string key, CancellationToken cancellation)
+    {
+        try { return CompileUnguarded(source, key, cancellation); }
+        catch (Exception e) when (e is not (RecipeCompileException or OperationCanceledException))
+        {
+            var inner = e is AggregateException a ? a.Flatten().InnerExceptions[0] : e;
+            var where = inner.StackTrace?.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("at Microsoft.CodeAnalysis", StringComparison.Ordinal));
+            throw new RecipeCompileException(source.Name, [new RecipeDiagnostic(source.Name, 0, 0, CompilerCrashId,
+                $"the C# compiler failed on this recipe ({inner.GetType().Name}{(where is null ? "" : " " + where)}); this is a compiler bug, not your code's fault: rewrite the statement it chokes on (e.g. a top-level deconstruction of a switch expression)")]);
+        }
+    }
+
+    static RecipeArtifacts CompileUnguarded(RecipeSource source, string key, CancellationToken cancellation)
     {
         var text = SourceText.From(source.Text, Encoding.UTF8);
         var path = source.FullPath ?? source.Name;

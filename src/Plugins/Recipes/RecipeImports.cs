@@ -36,6 +36,7 @@ public static class RecipeImports
         "Pipeline.Stages",
         "Pipeline.Tokenize.Prompts",
         "Pipeline.Tokenize.Embeddings",
+        "Pipeline.Adapters",
         "Pipeline.Training",
         "Pipeline.Training.Evaluation",
         "Pipeline.Training.TinyDefault",

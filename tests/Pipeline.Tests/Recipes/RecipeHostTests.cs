@@ -92,6 +92,23 @@ public sealed class RecipeHostTests : IDisposable
         Assert.False(Directory.Exists(host.CachePathOf(source)));
     }
 
+    /// <summary>Roslyn 5.x throws NullReferenceException binding a top-level deconstruction of a switch expression in a script.</summary>
+    [Fact]
+    public void A_crash_inside_the_CSharp_compiler_is_a_compile_error_of_the_recipe_not_an_unhandled_exception()
+    {
+        var source = _ws.Recipe("crash.csx", """
+            var mode = Args.Get("mode", "a");
+            var (x, y) = mode switch { "a" => (1, 2.0), _ => (3, 4.0) };
+            x
+            """);
+        var host = _ws.NewHost();
+        var error = Assert.Throws<RecipeCompileException>(() => host.Run(source, _ws.Globals()));
+        var only = Assert.Single(error.Errors);
+        Assert.Equal("SDXL0002", only.Id);
+        Assert.Contains("the C# compiler failed on this recipe", only.Message);
+        Assert.False(Directory.Exists(host.CachePathOf(source)));
+    }
+
     [Fact]
     public void Runtime_errors_name_the_recipe_line_on_first_compile_and_when_loaded_from_cache()
     {
