@@ -59,6 +59,23 @@ public sealed class ShippedRecipeTests : IDisposable
         Assert.Equal("handoff", PngImage.ReadParameters(Path.Combine(_ws.Root, "out", "refined-handoff-0.png"))!.Extra!["Refiner mode"]);
     }
 
+    [Theory]
+    [InlineData("lightning", "trailing", "UNet evaluations: 4 × batch 1")]
+    [InlineData("turbo", "trailing", "UNet evaluations: 1 × batch 1")]
+    public void The_few_step_recipe_runs_each_mode_without_the_unconditional_half(string mode, string schedule, string evaluations)
+    {
+        var progress = new RecordingRecipeProgress();
+        var globals = new RecipeGlobals(RecipeArgs.Parse(new[] { "--mode", mode, "--prompt", "a red circle", "--checkpoint", _base, "--width", "32", "--height", "32" }),
+            ComponentRegistry.BuiltIns, progress, new RecipeOutput(Path.Combine(_ws.Root, "out")), default, new RecipeStages(ComponentRegistry.BuiltIns, progress));
+        _ws.NewHost().Run(RecipeSource.FromFile(Path.Combine(RepositoryPaths.Root, "recipes", "few-step.csx")), globals);
+        var log = string.Join("\n", progress.Events.OfType<RecipeProgressEvent.Logged>().Select(e => e.Message));
+        Assert.Contains(evaluations, log);
+        Assert.Contains($"schedule       {schedule}", log);
+        Assert.Contains("IdentityGuider", log);
+        var parameters = PngImage.ReadParameters(Path.Combine(_ws.Root, "out", $"few-step-{mode}-0.png"))!;
+        Assert.Equal(mode == "turbo" ? 0 : 1, parameters.CfgScale);
+    }
+
     [Fact]
     public void The_stages_recipe_reuses_one_conditioning_for_several_seeds_and_txt2img_prints_its_plan()
     {
