@@ -18,6 +18,7 @@ public static partial class Entry
         ("make-checkpoint", typeof(MakeCheckpointCommand.Settings)), ("info", typeof(InfoCommand.Settings)),
         ("run", typeof(RunCommand.Settings)), ("plugins", typeof(EmptyCommandSettings)),
         ("prompt", typeof(PromptCommand.Settings)), ("make-embedding", typeof(MakeEmbeddingCommand.Settings)),
+        ("train-lora", typeof(TrainLoraCommand.Settings)),
     };
 
     public static int Run(string[] args)
@@ -71,6 +72,9 @@ public static partial class Entry
                 .WithDescription("Change an image towards a prompt (SDEdit): --strength sets how much.");
             config.AddCommand<TrainCommand>("train")
                 .WithDescription("Train the embedded default (tiny SDXL on the shape world): VAE, base, refiner.");
+            config.AddCommand<TrainLoraCommand>("train-lora")
+                .WithDescription("Teach the embedded default a new concept (a colour it never saw) with a LoRA; writes a kohya-format file and the concept evaluation.")
+                .WithExample("train-lora", "--concept", "pink", "--rank", "8", "--steps", "600", "--out", "models/tiny-pink-lora.safetensors");
             config.AddCommand<EvaluateCommand>("evaluate")
                 .WithDescription("Evaluate the tiny default (prompt fidelity, multi-aspect, size and crop conditioning, refiner, CFG, samplers).");
             config.AddCommand<BenchCommand>("bench")

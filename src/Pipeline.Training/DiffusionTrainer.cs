@@ -1,8 +1,6 @@
 using Pipeline.Conditioning;
-using Pipeline.Diffusion.Discretization;
 using Pipeline.Diffusion.Training;
 using Pipeline.Models.Bundles;
-using Pipeline.Tokenize;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -10,21 +8,15 @@ using static TorchSharp.torch;
 namespace Pipeline.Training;
 
 /// <summary>
-/// sgm's diffusion training step on an <see cref="SdxlModel"/> (base or refiner): images → frozen VAE posterior sample
-/// × scale factor; captions → tokens, with the batch's original sizes, crops, target size and aesthetic scores → conditioner
-/// rows → conditioning (UCG dropout of the text embedders from a seeded generator); <see cref="StandardDiffusionLoss"/>
-/// (the settings' sigma sampler and loss weighting, by default DiscreteSampling over the model's LegacyDDPM table in
-/// [MinIdx, MaxIdx) and EpsWeighting; L2, offset noise) through
-/// <c>model.Denoiser</c> and <c>model.Network</c>; mean loss → backward → clip → AdamW on the UNet and the trainable
-/// text encoders → EMA. The VAE is frozen (its parameters stop requiring grad). Draws: one seeded generator for
-/// posterior noise, sigmas, noise and offset noise (in that order), another for UCG dropout.
+/// sgm's diffusion training step on an <see cref="SdxlModel"/> (base or refiner): the <see cref="DiffusionObjective"/>
+/// (frozen VAE latents, conditioning with UCG dropout, <see cref="StandardDiffusionLoss"/> with the settings' sigma
+/// sampler and loss weighting, by default DiscreteSampling over the model's LegacyDDPM table in [MinIdx, MaxIdx) and
+/// EpsWeighting; L2, offset noise) → backward → clip → AdamW on the UNet and the trainable text encoders → EMA. The VAE
+/// is frozen (its parameters stop requiring grad).
 /// </summary>
 public sealed class DiffusionTrainer : Trainer
 {
-    readonly SeededRandom _random;
-    readonly Generator _ucg;
-    readonly StandardDiffusionLoss _loss;
-    readonly Dictionary<string, (int[] ClipL, int[] OpenClip)> _tokens = new();
+    readonly DiffusionObjective _objective;
 
     public SdxlModel Model { get; }
     public DiffusionTrainingSettings Settings { get; }
@@ -41,18 +33,11 @@ public sealed class DiffusionTrainer : Trainer
         foreach (var (name, p) in model.Conditioner.named_parameters())
             if (p.requires_grad) trainable.Add((CheckpointLayout.ConditionerPrefix + name, p));
         Initialize(trainable);
-        _random = new SeededRandom(settings.Seed);
-        _ucg = new Generator((ulong)(settings.Seed + 1), CPU);
-        _loss = new StandardDiffusionLoss(settings.SigmaSampler ?? ModelNoiseScales(model, settings),
-            settings.LossWeighting, DiffusionLossType.L2, settings.OffsetNoiseLevel);
+        _objective = new DiffusionObjective(model, settings);
     }
 
-    /// <summary>sgm's default: uniform over [MinIdx, MaxIdx) of the model's own discrete noise scales.</summary>
-    static DiscreteSampling ModelNoiseScales(SdxlModel model, DiffusionTrainingSettings settings) =>
-        new(new LegacyDDPMDiscretization(NumTimesteps: model.Config.NumTimesteps), model.Config.NumTimesteps, settings.MinIdx, settings.MaxIdx);
-
     /// <summary>The loss this trainer minimises, with its sigma sampler and weighting.</summary>
-    public StandardDiffusionLoss LossFunction => _loss;
+    public StandardDiffusionLoss LossFunction => _objective.LossFunction;
 
     protected override string Kind => "diffusion";
 
@@ -63,53 +48,15 @@ public sealed class DiffusionTrainer : Trainer
         (CheckpointLayout.VaePrefix, Model.FirstStage),
     };
 
-    protected override IEnumerable<(string Name, Func<Tensor> Get, Action<Tensor> Set)> Generators => new (string, Func<Tensor>, Action<Tensor>)[]
-    {
-        ("loss", _random.GetState, _random.SetState),
-        ("ucg", () => _ucg.get_state(), s => _ucg.set_state(s)),
-    };
+    protected override IEnumerable<(string Name, Func<Tensor> Get, Action<Tensor> Set)> Generators => _objective.Generators;
 
     protected override IEnumerable<KeyValuePair<string, string>> ExtraMetadata() =>
         new[] { new KeyValuePair<string, string>(SdxlModelConfigJson.MetadataKey, SdxlModelConfigJson.Serialize(Model.Config)) };
 
     /// <summary>The conditioner rows of a batch (tokenized captions + its size/crop/target/aesthetic values).</summary>
-    public IReadOnlyList<ConditionerInput> Rows(TrainingBatch batch)
-    {
-        var rows = new List<ConditionerInput>(batch.Count);
-        for (int i = 0; i < batch.Count; i++)
-        {
-            var caption = batch.Captions[i];
-            if (!_tokens.TryGetValue(caption, out var ids))
-            {
-                var t = TokenizeStage.Run(new[] { caption });
-                ids = (t.ClipL[0].Ids.ToArray(), t.OpenClip[0].Ids.ToArray());
-                if (_tokens.Count < 100_000) _tokens[caption] = ids;
-            }
-            rows.Add(new ConditionerInput(ids.ClipL, ids.OpenClip, batch.OriginalSizes[i], batch.Crops[i], batch.TargetSize, batch.AestheticScores[i]));
-        }
-        return rows;
-    }
+    public IReadOnlyList<ConditionerInput> Rows(TrainingBatch batch) => _objective.Rows(batch);
 
-    protected override Tensor Loss(TrainingBatch batch)
-    {
-        CheckBatch(batch);
-        Tensor latents;
-        using (no_grad())
-        {
-            using var posterior = Model.FirstStage.Encode(batch.Images.to(Model.Device));
-            var z = Settings.SampleLatents ? posterior.Sample(_random.Normal(posterior.Mean.shape, CPU)) : posterior.Mode();
-            latents = (z * Model.FirstStage.Config.ScaleFactor).to(Model.ComputeDType);
-        }
-        var conditioning = Model.Conditioner.Forward(Rows(batch), null, Settings.UcgDropout ? _ucg : null);
-        return _loss.PerSample(Model.Denoiser, Model.Network, latents, conditioning, _random).mean();
-    }
-
-    static void CheckBatch(TrainingBatch batch)
-    {
-        int n = batch.Count;
-        if (batch.Captions.Count != n || batch.OriginalSizes.Count != n || batch.Crops.Count != n || batch.AestheticScores.Count != n)
-            throw new ArgumentException($"training batch of {n} images has {batch.Captions.Count} captions, {batch.OriginalSizes.Count} original sizes, {batch.Crops.Count} crops and {batch.AestheticScores.Count} aesthetic scores");
-    }
+    protected override Tensor Loss(TrainingBatch batch) => _objective.Loss(batch);
 
     /// <summary>
     /// Writes <paramref name="modelPath"/> (the sgm single-file layout with the EMA weights, loadable by
@@ -126,7 +73,6 @@ public sealed class DiffusionTrainer : Trainer
     public override void Dispose()
     {
         base.Dispose();
-        _random.Dispose();
-        _ucg.Dispose();
+        _objective.Dispose();
     }
 }

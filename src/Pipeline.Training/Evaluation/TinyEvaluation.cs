@@ -25,11 +25,13 @@ public static class TinyEvaluation
     /// Names (sampler, schedule) are resolved here, at the evaluation's edge; the plan runs through the one executor.
     /// </summary>
     public static GenerationPlan Plan(SdxlModel model, ComponentRegistry registry, EvaluationSettings s, ImageSize bucket, int start, int count,
-        ImageSize? originalSize = null, CropCoords crop = default, string? sampler = null, double? cfg = null, RefinerStep? refine = null)
+        ImageSize? originalSize = null, CropCoords crop = default, string? sampler = null, double? cfg = null, RefinerStep? refine = null,
+        Func<long, WorldLabels>? prompts = null)
     {
         var original = originalSize ?? bucket;
+        prompts ??= EvaluationPrompts.At;
         var rows = Enumerable.Range(start, count)
-            .Select(k => new PromptRow(EvaluationPrompts.At(k).Caption, "", new MicroConditioning(original, crop, bucket, QualityFor(original))))
+            .Select(k => new PromptRow(prompts(k).Caption, "", new MicroConditioning(original, crop, bucket, QualityFor(original))))
             .ToImmutableArray();
         var samplerName = sampler ?? s.Sampler;
         return new GenerationPlan(model, rows, bucket, registry.Schedule(s.Schedule, s.Steps), registry.Sampler(samplerName),
@@ -46,11 +48,14 @@ public static class TinyEvaluation
         new RefinerStep(refiner, mode, mode == RefinerMode.Handoff ? 0.8 : 0.3, registry.Sampler(s.Sampler), CfgScale.Guider(s.CfgScale))
             { SamplerName = s.Sampler };
 
-    /// <summary>One row: <paramref name="samples"/> prompts from <see cref="EvaluationPrompts"/>, generated and detected.</summary>
+    /// <summary>One row: <paramref name="samples"/> prompts from <see cref="EvaluationPrompts"/> (or <paramref name="prompts"/>),
+    /// generated and detected (against <paramref name="palette"/>, default the base colours).</summary>
     public static (EvaluationRow Row, Tensor Preview) Row(SdxlModel model, ComponentRegistry registry, EvaluationSettings s, string group, string label,
         ImageSize bucket, ImageSize? originalSize = null, CropCoords crop = default, string? sampler = null, double? cfg = null,
-        RefinerStep? refine = null, int? samples = null, int previewCount = 8)
+        RefinerStep? refine = null, int? samples = null, int previewCount = 8,
+        Func<long, WorldLabels>? prompts = null, IReadOnlyList<WorldColor>? palette = null)
     {
+        prompts ??= EvaluationPrompts.At;
         s.Validate();
         int n = samples ?? s.SamplesPerRow;
         int color = 0, background = 0, shape = 0, all = 0, cut = 0, topLeft = 0;
@@ -61,13 +66,13 @@ public static class TinyEvaluation
             for (int start = 0; start < n; start += s.BatchSize)
             {
                 int count = Math.Min(s.BatchSize, n - start);
-                var labels = Enumerable.Range(start, count).Select(k => EvaluationPrompts.At(k)).ToList();
-                using var result = Plan(model, registry, s, bucket, start, count, originalSize, crop, sampler, cfg, refine).Run();
+                var labels = Enumerable.Range(start, count).Select(k => prompts(k)).ToList();
+                using var result = Plan(model, registry, s, bucket, start, count, originalSize, crop, sampler, cfg, refine, prompts).Run();
                 var images = result.Images;
                 for (int i = 0; i < count; i++)
                 {
                     using var image = images[i];
-                    var d = WorldDetector.Detect(image);
+                    var d = WorldDetector.Detect(image, palette);
                     color += d.ColorMatches(labels[i]) ? 1 : 0;
                     background += d.BackgroundMatches(labels[i]) ? 1 : 0;
                     shape += d.ShapeMatches(labels[i]) ? 1 : 0;

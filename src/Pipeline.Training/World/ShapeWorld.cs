@@ -29,6 +29,24 @@ public static class ShapeWorld
     public static readonly WorldColor Black = new("black", 20, 20, 20);
 
     public static readonly IReadOnlyList<WorldColor> Colors = new[] { Red, Orange, Yellow, Green, Blue, Purple, White, Black };
+
+    /// <summary>
+    /// A colour the base model never saw: not in <see cref="Colors"/> (the base data, its evaluation and the detector's
+    /// default palette), only in LoRA concept data (<see cref="ConceptWorldData"/>) and <see cref="ExtendedColors"/>.
+    /// </summary>
+    public static readonly WorldColor Pink = new("pink", 250, 120, 190);
+
+    /// <summary>Colours LoRA training can teach, by caption word.</summary>
+    public static readonly IReadOnlyList<WorldColor> ConceptColors = new[] { Pink };
+
+    /// <summary>The base palette plus the concept colours (the detector's palette when a concept is evaluated).</summary>
+    public static readonly IReadOnlyList<WorldColor> ExtendedColors = Colors.Concat(ConceptColors).ToArray();
+
+    /// <summary>A concept colour by name (<c>pink</c>).</summary>
+    public static WorldColor ConceptNamed(string name) =>
+        ConceptColors.FirstOrDefault(c => c.Name == name) is { Name: not null } c
+            ? c
+            : throw new ArgumentException($"unknown concept '{name}'; valid: {string.Join(", ", ConceptColors.Select(x => x.Name))}");
     public static readonly IReadOnlyList<Shape> Shapes = new[] { Shape.Circle, Shape.Square, Shape.Triangle };
 
     public static string ShapeName(Shape shape) => shape switch

@@ -43,8 +43,9 @@ public static class WorldDetector
     /// <summary>An upright triangle's (base = height h) third central row moment over area^1.5: −(h³/135)/(h²/2)^1.5 = −2^1.5/135.</summary>
     private const double TriangleMoment = -0.020951312035156967;
 
-    /// <summary>Detects the object in <paramref name="image"/> [3, H, W] with values in [0, 1].</summary>
-    public static WorldDetection Detect(Tensor image)
+    /// <summary>Detects the object in <paramref name="image"/> [3, H, W] with values in [0, 1], against <paramref name="palette"/>
+    /// (default: the base world's eight colours, <see cref="ShapeWorld.Colors"/>; <see cref="ShapeWorld.ExtendedColors"/> adds the concepts).</summary>
+    public static WorldDetection Detect(Tensor image, IReadOnlyList<WorldColor>? palette = null)
     {
         if (image.dim() != 3 || image.shape[0] != 3 || image.shape[1] < 3 || image.shape[2] < 3)
             throw new ArgumentException($"expected an image [3, H, W] (H, W ≥ 3) in [0, 1]; got [{string.Join(", ", image.shape)}]");
@@ -52,17 +53,19 @@ public static class WorldDetector
         float[] data;
         using (var _ = NewDisposeScope())
             data = image.detach().to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
-        return Detect(data, h, w);
+        return Detect(data, h, w, palette);
     }
 
-    internal static WorldDetection Detect(float[] data, int h, int w)
+    internal static WorldDetection Detect(float[] data, int h, int w, IReadOnlyList<WorldColor>? palette = null)
     {
+        palette ??= ShapeWorld.Colors;
+        if (palette.Count < 3) throw new ArgumentException($"the detector's palette needs at least 3 colours, got {palette.Count}");
         int n = h * w;
         double[] Pixel(int i) => new[] { data[i] * 255.0, data[n + i] * 255.0, data[2 * n + i] * 255.0 };
 
         var border = Enumerable.Range(0, n).Where(i => i / w == 0 || i / w == h - 1 || i % w == 0 || i % w == w - 1).ToArray();
         var borderMedian = Enumerable.Range(0, 3).Select(c => Median(border.Select(i => data[c * n + i] * 255.0))).ToArray();
-        var background = Nearest(borderMedian, null);
+        var background = Nearest(palette, borderMedian);
         var bg = Rgb(background);
 
         var dist = Enumerable.Range(0, n).Select(i => Distance(Pixel(i), bg)).ToArray();
@@ -72,7 +75,7 @@ public static class WorldDetector
 
         // Object colour: the palette colour whose blend line from the background fits the far pixels best.
         var far = Enumerable.Range(0, n).Where(i => dist[i] >= 0.5 * maxDist).Select(Pixel).ToArray();
-        var costs = ShapeWorld.Colors.Where(c => c != background)
+        var costs = palette.Where(c => c != background)
             .Select(c => (Color: c, Cost: far.Sum(p => DistanceToSegment(p, bg, Rgb(c)))))
             .OrderBy(x => x.Cost).ToArray();
         var color = costs[0].Color;
@@ -121,8 +124,7 @@ public static class WorldDetector
 
     private static double[] Rgb(WorldColor c) => new double[] { c.R, c.G, c.B };
 
-    private static WorldColor Nearest(double[] rgb, WorldColor? except) =>
-        ShapeWorld.Colors.Where(c => c != except).MinBy(c => Distance(rgb, Rgb(c)));
+    private static WorldColor Nearest(IReadOnlyList<WorldColor> palette, double[] rgb) => palette.MinBy(c => Distance(rgb, Rgb(c)));
 
     private static double Distance(double[] a, double[] b) =>
         Math.Sqrt((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) + (a[2] - b[2]) * (a[2] - b[2]));

@@ -20,7 +20,7 @@ public class TrainingTests(ITestOutputHelper output)
         DoubleZ: true, Resolution: 32, InChannels: 3, OutCh: 3);
 
     /// <summary>A very small base model (same record types as SDXL) with trainable text encoders and 10 % UCG dropout.</summary>
-    static SdxlModelConfig Tiny(bool trainableText = true) => new("test-train", SdxlModelKind.Base,
+    internal static SdxlModelConfig Tiny(bool trainableText = true) => new("test-train", SdxlModelKind.Base,
         new ConditionerConfig(new EmbedderConfig[]
         {
             new FrozenCLIPEmbedderConfig(Text(16, ClipActivation.QuickGelu), ClipLayer.Hidden, LayerIndex: 1, UcgRate: 0.1, IsTrainable: trainableText),
@@ -34,7 +34,7 @@ public class TrainingTests(ITestOutputHelper output)
             UseLinearInTransformer: true, AdmInChannels: 16 + 3 * 64),
         Vae);
 
-    static SdxlModel NewModel(SdxlModelConfig config, long initSeed)
+    internal static SdxlModel NewModel(SdxlModelConfig config, long initSeed)
     {
         manual_seed(initSeed);
         return SdxlModel.Create(config);
