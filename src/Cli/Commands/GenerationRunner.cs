@@ -98,7 +98,11 @@ public static class GenerationRunner
                 using var model = AnsiConsole.Status().Start($"loading {Path.GetFileName(checkpoint)}", _ => SdxlModel.Load(checkpoint, device: device, dtype: dtype, registry: registry));
                 using var refiner = s.Refiner is null ? null
                     : AnsiConsole.Status().Start($"loading {Path.GetFileName(s.Refiner)}", _ => SdxlModel.Load(s.Refiner, device: device, dtype: dtype, registry: registry));
-                var plan = (Plan(s, prompt, seed, model, refiner, registry, imageSize, prompting) with { Adapters = adapters }).Validate();
+                var plan = (Plan(s, prompt, seed, model, refiner, registry, imageSize, prompting) with
+                {
+                    Adapters = adapters,
+                    AdapterApplication = s.LoraApply == "on-the-fly" ? Pipeline.Adapters.AdapterApplication.OnTheFly : Pipeline.Adapters.AdapterApplication.Merged,
+                }).Validate();
                 using var result = SamplingProgress.Run($"{plan.Names.Sampler} × {plan.Sigmas.Steps}", plan.TotalSteps, ctrlC.Token, options =>
                     generate(plan, options));
                 if (result.PromptTokensDropped > 0)

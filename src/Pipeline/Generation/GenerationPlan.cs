@@ -34,6 +34,9 @@ public sealed record GenerationPlan(SdxlModel Model, ImmutableArray<PromptRow> R
     /// </summary>
     public ImmutableArray<Adapters.AdapterUse> Adapters { get; init; } = ImmutableArray<Adapters.AdapterUse>.Empty;
 
+    /// <summary>Whether <see cref="Adapters"/> are merged into the weights for the run (default) or run as forward hooks.</summary>
+    public Adapters.AdapterApplication AdapterApplication { get; init; } = Pipeline.Adapters.AdapterApplication.Merged;
+
     /// <summary>Makes the run's noise source from <see cref="Seed"/> (the refiner's from seed + 1).</summary>
     public INoiseSourceFactory Noise { get; init; } = SeededNoiseFactory.Instance;
 

@@ -24,7 +24,9 @@ public static class PlanExecutor
         var tokens = plan.Conditioning is null || plan.Refiner is { Conditioning: null } ? PromptTokenizer.Run(plan.Rows, plan.Prompting) : null;
         Tensor baseRun;
         // Adapters change the base model's weights for the base phase only (its conditioning included) and are undone after.
-        using (plan.Adapters.IsDefaultOrEmpty ? null : Adapters.AdapterMerge.Apply(plan.Model, plan.Adapters))
+        using (plan.Adapters.IsDefaultOrEmpty ? null
+               : plan.AdapterApplication == Adapters.AdapterApplication.OnTheFly ? (IDisposable)Adapters.AdapterHooks.Attach(plan.Model, plan.Adapters)
+               : Adapters.AdapterMerge.Apply(plan.Model, plan.Adapters))
             baseRun = Base(plan, tokens, options("base"));
         var baseLatents = LatentCheck.Require(baseRun, plan.LatentShape, "base", plan.Names.Sampler, plan.Sampler);
         if (plan.Refiner is not { } refiner) return (baseLatents, tokens);

@@ -147,3 +147,74 @@ public sealed class PlanAdapterTests : IDisposable
         return image.data<float>().ToArray();
     }
 }
+
+/// <summary>On-the-fly adapters (forward hooks) against merged ones.</summary>
+public sealed class AdapterHookTests : IDisposable
+{
+    readonly AdapterScratch _files = new();
+    readonly SdxlModel _base = SdxlModel.Create(TinyModels.Base);
+
+    public void Dispose()
+    {
+        _base.Dispose();
+        _files.Dispose();
+    }
+
+    string UnetLora(string name, bool withTextEncoder = false)
+    {
+        var g = new TorchSharp.torch.Generator(9);
+        var tensors = new List<(string, Tensor)>();
+        foreach (var m in new[] { "input_blocks_3_1_transformer_blocks_0_attn2_to_k", "input_blocks_3_1_transformer_blocks_0_attn1_to_q", "input_blocks_3_1_proj_in" })
+        {
+            long inF = m.EndsWith("to_k") ? 48 : 64;
+            tensors.Add((m.Insert(0, "lora_unet_") + ".lora_down.weight", AdapterScratch.Random(g, 4, inF)));
+            tensors.Add((m.Insert(0, "lora_unet_") + ".lora_up.weight", AdapterScratch.Random(g, 64, 4)));
+            tensors.Add((m.Insert(0, "lora_unet_") + ".alpha", tensor(2f)));
+        }
+        if (withTextEncoder)
+        {
+            const string T = "lora_te1_text_model_encoder_layers_0_self_attn_q_proj";
+            tensors.Add((T + ".lora_down.weight", AdapterScratch.Random(g, 4, 16)));
+            tensors.Add((T + ".lora_up.weight", AdapterScratch.Random(g, 16, 4)));
+        }
+        return _files.Write(name, tensors);
+    }
+
+    GenerationPlan Plan() => TinyPlans.TextToImage(_base, steps: 3, seed: 5, sampler: "euler");
+
+    [Fact]
+    public void On_the_fly_equals_merged_within_float32_error_and_leaves_the_weights_untouched()
+    {
+        var adapter = Adapter.Load(UnetLora("u"), _base);
+        var before = AdapterScratch.Snapshot(_base);
+        using var merged = Plan().WithAdapters(AdapterUse.Of(adapter, 0.9)).RunLatents();
+        using var hooked = (Plan().WithAdapters(AdapterUse.Of(adapter, 0.9)) with { AdapterApplication = AdapterApplication.OnTheFly }).RunLatents();
+        Assert.Empty(AdapterScratch.Changed(before, AdapterScratch.Snapshot(_base)));
+        using var without = Plan().RunLatents();
+        float diff = (merged - hooked).abs().max().item<float>(), effect = (merged - without).abs().max().item<float>();
+        Assert.True(diff < 1e-4f * Math.Max(1f, merged.abs().max().item<float>()), $"on the fly vs merged: {diff}");
+        Assert.True(effect > 100 * diff, $"the adapter's effect {effect} must dwarf the difference {diff}");
+        // The hooks are gone after the run: the same plan without adapters is bit-identical to a fresh one.
+        using var again = Plan().RunLatents();
+        Assert.True(TinyPlans.Same(without, again));
+    }
+
+    [Fact]
+    public void Modules_that_cannot_run_on_the_fly_are_refused_naming_them()
+    {
+        var adapter = Adapter.Load(UnetLora("te", withTextEncoder: true), _base);
+        var e = Assert.Throws<ArgumentException>(() => AdapterHooks.Attach(_base, [AdapterUse.Of(adapter, 1)]));
+        Assert.Contains("TextEncoder1", e.Message);
+        Assert.Contains("merge instead", e.Message);
+    }
+
+    [Fact]
+    public void Attaching_and_removing_leaves_no_live_tensors()
+    {
+        var adapter = Adapter.Load(UnetLora("leak"), _base);
+        AdapterHooks.Attach(_base, [AdapterUse.Of(adapter, 1)]).Dispose();
+        long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        using (var hooks = AdapterHooks.Attach(_base, [AdapterUse.Of(adapter, 1)])) Assert.Equal(3, hooks.Count);
+        Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+    }
+}
