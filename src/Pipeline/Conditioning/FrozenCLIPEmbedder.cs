@@ -76,29 +76,7 @@ public sealed class FrozenCLIPEmbedder : nn.Module<Tensor, Tensor>, IEmbedder
     /// The batch's CLIP-L ids with their extras: textual-inversion vectors replace token embeddings, token weights act on
     /// the hidden states with the batch's emphasis (the pooled output is never weighted, as in A1111 and ComfyUI).
     /// </summary>
-    public IReadOnlyList<Tensor> Embed(IReadOnlyList<ConditionerInput> batch, Device device)
-    {
-        int length = Config.Text.MaxPositions;
-        var emphasis = TextExtrasBatch.Check(batch, r => r.ClipLExtras, length, Config.Text.Width, nameof(ConditionerInput.ClipLExtras));
-        using var tokens = TokenBatch.ToTensor(batch.Select(r => r.ClipLTokens).ToList(), length,
-            Config.Text.VocabSize, nameof(ConditionerInput.ClipLTokens), device);
-        var vectors = TextExtrasBatch.Vectors(batch, r => r.ClipLExtras, length, Config.Text.Width, device);
-        try
-        {
-            var outputs = EmbedTokens(tokens, vectors).ToArray();
-            outputs[0] = TextExtrasBatch.Weighted(outputs[0], batch, r => r.ClipLExtras, emphasis, () =>
-            {
-                using var empty = TextExtrasBatch.EmptyIds(length, Tokenize.ClipVocabulary.EndOfText, device);
-                var states = EmbedTokens(empty);
-                for (int i = 1; i < states.Count; i++) states[i].Dispose();
-                return states[0];
-            });
-            return outputs;
-        }
-        finally
-        {
-            vectors?.Mask.Dispose();
-            vectors?.Values.Dispose();
-        }
-    }
+    public IReadOnlyList<Tensor> Embed(IReadOnlyList<ConditionerInput> batch, Device device) =>
+        TextExtrasBatch.Embed(batch, r => r.ClipLTokens, r => r.ClipLExtras, nameof(ConditionerInput.ClipLTokens), nameof(ConditionerInput.ClipLExtras),
+            Config.Text, Tokenize.ClipVocabulary.EndOfText, device, EmbedTokens);
 }

@@ -59,29 +59,7 @@ public sealed class FrozenOpenCLIPEmbedder2 : nn.Module<Tensor, Tensor>, IEmbedd
     /// The batch's OpenCLIP ids with their extras: textual-inversion vectors replace token embeddings, token weights act
     /// on the hidden states with the batch's emphasis (the pooled embedding is never weighted, as in A1111 and ComfyUI).
     /// </summary>
-    public IReadOnlyList<Tensor> Embed(IReadOnlyList<ConditionerInput> batch, Device device)
-    {
-        int length = Config.Text.MaxPositions;
-        var emphasis = TextExtrasBatch.Check(batch, r => r.OpenClipExtras, length, Config.Text.Width, nameof(ConditionerInput.OpenClipExtras));
-        using var tokens = TokenBatch.ToTensor(batch.Select(r => r.OpenClipTokens).ToList(), length,
-            Config.Text.VocabSize, nameof(ConditionerInput.OpenClipTokens), device);
-        var vectors = TextExtrasBatch.Vectors(batch, r => r.OpenClipExtras, length, Config.Text.Width, device);
-        try
-        {
-            var outputs = EmbedTokens(tokens, vectors).ToArray();
-            outputs[0] = TextExtrasBatch.Weighted(outputs[0], batch, r => r.OpenClipExtras, emphasis, () =>
-            {
-                using var empty = TextExtrasBatch.EmptyIds(length, 0, device);
-                var states = EmbedTokens(empty);
-                for (int i = 1; i < states.Count; i++) states[i].Dispose();
-                return states[0];
-            });
-            return outputs;
-        }
-        finally
-        {
-            vectors?.Mask.Dispose();
-            vectors?.Values.Dispose();
-        }
-    }
+    public IReadOnlyList<Tensor> Embed(IReadOnlyList<ConditionerInput> batch, Device device) =>
+        TextExtrasBatch.Embed(batch, r => r.OpenClipTokens, r => r.OpenClipExtras, nameof(ConditionerInput.OpenClipTokens), nameof(ConditionerInput.OpenClipExtras),
+            Config.Text, 0, device, EmbedTokens);
 }

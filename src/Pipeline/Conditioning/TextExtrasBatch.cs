@@ -75,6 +75,39 @@ internal static class TextExtrasBatch
         return cast.MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// One text encoder over a conditioner batch with its extras: ids from <paramref name="ids"/>, replacement vectors and
+    /// token weights from <paramref name="extras"/>; <paramref name="embed"/> runs the encoder (ids, vectors) → outputs,
+    /// the first being the hidden states that the weights act on (the empty prompt, for ComfyUI's weighting, is padded
+    /// with <paramref name="pad"/>).
+    /// </summary>
+    public static IReadOnlyList<Tensor> Embed(IReadOnlyList<ConditionerInput> batch, Func<ConditionerInput, int[]?> ids,
+        Func<ConditionerInput, TextTokenExtras?> extras, string idsField, string extrasField, Models.TextEncoders.ClipTextConfig text, int pad,
+        Device device, Func<Tensor, TokenVectors?, IReadOnlyList<Tensor>> embed)
+    {
+        int length = text.MaxPositions;
+        var emphasis = Check(batch, extras, length, text.Width, extrasField);
+        using var tokens = TokenBatch.ToTensor(batch.Select(ids).ToList(), length, text.VocabSize, idsField, device);
+        var vectors = Vectors(batch, extras, length, text.Width, device);
+        try
+        {
+            var outputs = embed(tokens, vectors).ToArray();
+            outputs[0] = Weighted(outputs[0], batch, extras, emphasis, () =>
+            {
+                using var empty = EmptyIds(length, pad, device);
+                var states = embed(empty, null);
+                for (int i = 1; i < states.Count; i++) states[i].Dispose();
+                return states[0];
+            });
+            return outputs;
+        }
+        finally
+        {
+            vectors?.Mask.Dispose();
+            vectors?.Values.Dispose();
+        }
+    }
+
     /// <summary>The ids of the empty prompt: start, end, then <paramref name="pad"/> ([1, <paramref name="length"/>] int64).</summary>
     public static Tensor EmptyIds(int length, int pad, Device device)
     {
