@@ -84,6 +84,7 @@ public static class GenerationRunner
             // Peak memory for this model, dtype, batch and size against what the machine has, still before any load.
             var refinerConfig = s.Refiner is null ? null : SdxlModel.ReadConfig(s.Refiner, registry);
             var estimate = MemoryEstimate.For(config, imageSize, s.Batch, dtype, guided: (s.Cfg ?? d.CfgScale) > 1.0, refiner: refinerConfig);
+            if (s.LoraApply != "on-the-fly") estimate = estimate.WithMergedAdapters(adapters, dtype);
             if (estimate.Problem(Pipeline.Diagnostics.AvailableMemory.Bytes(), imageSize, s.Batch, dtype, canTile: false) is { } tooLarge)
                 throw new CliException(tooLarge);
             long seed = s.Seed is null or -1 ? Random.Shared.NextInt64(0, 1L << 32) : s.Seed.Value;

@@ -69,6 +69,20 @@ public sealed record MemoryEstimate(long Runtime, long Weights, long UNetActivat
         return new MemoryEstimate(RuntimeBytes, weights, unet, vae);
     }
 
+    /// <summary>
+    /// The estimate with adapters merged for the run: the merge keeps a copy of every weight it touches (to restore it
+    /// bit for bit), in <paramref name="dtype"/>; its float32 temporaries are per weight and gone before sampling.
+    /// </summary>
+    public MemoryEstimate WithMergedAdapters(IEnumerable<Adapters.AdapterUse> uses, ScalarType dtype)
+    {
+        ArgumentNullException.ThrowIfNull(uses);
+        long elementSize = dtype switch { ScalarType.Float32 => 4, ScalarType.Float64 => 8, _ => 2 };
+        long copies = uses.SelectMany(u => u.Adapter.Modules).Select(m => m.Target)
+            .DistinctBy(t => t.Parameter)
+            .Sum(t => t.ParameterShape.Aggregate(1L, (a, b) => a * b) * elementSize);
+        return this with { Weights = Weights + copies };
+    }
+
     /// <summary>Bytes of every parameter and buffer, from the modules built on the meta device (nothing allocated).</summary>
     public static long WeightBytes(SdxlModelConfig config, ScalarType dtype)
     {

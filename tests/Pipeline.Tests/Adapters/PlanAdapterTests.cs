@@ -82,6 +82,17 @@ public sealed class PlanAdapterTests : IDisposable
         Assert.Contains($"Lora hashes: \"shiny: {adapter.Hashes.Short}\"", parameters);
     }
 
+    [Fact]
+    public void The_memory_estimate_counts_the_copies_a_merge_keeps()
+    {
+        var adapter = Adapter.Load(KohyaLora("mem", 7), _base);
+        var plain = MemoryEstimate.For(TinyModels.Base, new Pipeline.Conditioning.ImageSize(64, 64), 1, ScalarType.BFloat16);
+        var merged = plain.WithMergedAdapters([AdapterUse.Of(adapter, 1)], ScalarType.BFloat16);
+        // The two touched weights: attn2.to_k [64, 48] and CLIP-L q_proj [16, 16], 2 bytes each in bf16.
+        Assert.Equal(2L * (64 * 48 + 16 * 16), merged.Weights - plain.Weights);
+        Assert.True(merged.Peak > plain.Peak);
+    }
+
     [Theory]
     [InlineData("<lora:x>", 1.0, 1.0)]
     [InlineData("<lora:x:0.5>", 0.5, 0.5)]
