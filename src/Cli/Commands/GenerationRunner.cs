@@ -75,9 +75,7 @@ public static class GenerationRunner
             var prompting = s.PromptOptions();
             var promptTokens = Stages.PromptTokenizer.Run(new[] { new PromptRow(prompt, s.Negative, MicroConditioning.ForImage(imageSize)) }, prompting);
             var tags = promptTokens.Prompt.Concat(promptTokens.Negative).SelectMany(t => t.Networks).Distinct().ToList();
-            var other = tags.Where(t => !Pipeline.Adapters.LoraTags.IsLora(t)).ToList();
-            if (other.Count > 0)
-                throw new CliException($"the prompt names extra networks ({string.Join(", ", other)}) of a kind this library does not apply; valid: <lora:name:strength>, <lyco:…>");
+            if (Pipeline.Adapters.LoraTags.UnsupportedKinds(tags) is { } unsupported) throw new CliException(unsupported);
             var adapters = AdapterOptions.Resolve(s.Lora, s.LoraDir, tags, config);
             var early = PlanValidation.SizeProblems(imageSize, s.Batch).Concat(ModelLimits.For(d).SizeProblems(imageSize, config.Name)).ToList();
             if (early.Count > 0) throw new CliException(string.Join("; ", early));

@@ -8,7 +8,6 @@ namespace Pipeline.Adapters;
 /// </summary>
 public sealed class AdapterFolder
 {
-    static readonly string[] Pickles = { ".pt", ".ckpt", ".bin", ".pth" };
     readonly FrozenDictionary<string, string> _paths;
 
     AdapterFolder(string directory, FrozenDictionary<string, string> paths) => (Directory, _paths) = (directory, paths);
@@ -19,11 +18,7 @@ public sealed class AdapterFolder
 
     public static AdapterFolder Of(string directory)
     {
-        ArgumentException.ThrowIfNullOrEmpty(directory);
-        if (!System.IO.Directory.Exists(directory)) throw new DirectoryNotFoundException($"LoRA folder not found: {directory}");
-        var files = System.IO.Directory.EnumerateFiles(directory, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true })
-            .Where(f => Path.GetExtension(f).Equals(".safetensors", StringComparison.OrdinalIgnoreCase) || Pickles.Contains(Path.GetExtension(f).ToLowerInvariant()))
-            .OrderBy(f => f, StringComparer.Ordinal).ToList();
+        var files = IO.WeightFolder.Files(directory, "LoRA");
         var duplicate = files.GroupBy(Path.GetFileNameWithoutExtension).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw new ArgumentException($"two LoRA files are named '{duplicate.Key}': {string.Join(", ", duplicate)}");
         return new AdapterFolder(directory, files.ToFrozenDictionary(f => Path.GetFileNameWithoutExtension(f), f => f, StringComparer.Ordinal));
@@ -35,8 +30,8 @@ public sealed class AdapterFolder
         if (!_paths.TryGetValue(name, out var path))
             throw new ArgumentException($"no LoRA named '{name}' in {Directory}; " +
                 (_paths.Count == 0 ? "it holds none" : $"valid: {string.Join(", ", Names.Take(50))}{(_paths.Count > 50 ? ", …" : "")}"));
-        if (Pickles.Contains(Path.GetExtension(path).ToLowerInvariant()))
-            throw new ArgumentException($"LoRA '{name}' ({path}) is a Python pickle, which can execute code when loaded; this library never loads them. Convert it to .safetensors.");
+        if (IO.WeightFolder.IsPickle(path))
+            throw new ArgumentException(IO.WeightFolder.PickleRefusal("LoRA", name, path, "Convert it to .safetensors."));
         return path;
     }
 }

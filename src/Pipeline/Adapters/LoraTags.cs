@@ -16,6 +16,14 @@ public static class LoraTags
     /// <summary>Whether <paramref name="tag"/> names a LoRA.</summary>
     public static bool IsLora(ExtraNetworkTag tag) => Kinds.Contains(tag.Kind);
 
+    /// <summary>Why tags of kinds that name no adapter (e.g. <c>&lt;hypernet:…&gt;</c>) cannot be applied; null when there are none.</summary>
+    public static string? UnsupportedKinds(IEnumerable<ExtraNetworkTag> tags)
+    {
+        var other = tags.Where(t => !IsLora(t)).Distinct().ToList();
+        return other.Count == 0 ? null
+            : $"the prompt names extra networks ({string.Join(", ", other)}) of a kind this library does not apply; valid: <lora:name:strength>, <lyco:…>";
+    }
+
     /// <summary>The adapter use of a tag, with <paramref name="find"/> giving the adapter of a name (it throws when there is none).</summary>
     /// <exception cref="ArgumentException">A strength that is not a number, or an unknown named argument.</exception>
     public static AdapterUse Use(ExtraNetworkTag tag, Func<string, Adapter> find)

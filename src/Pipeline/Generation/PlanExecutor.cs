@@ -42,7 +42,7 @@ public static class PlanExecutor
         try
         {
             var images = DecodeStage.Run(plan.Model.FirstStage, latents, plan.Decode);
-            return new GenerationResult(images, latents, PlanParameters.For(plan), tokens?.PromptTokensDropped ?? 0, tokens?.NegativeTokensDropped ?? 0);
+            return new GenerationResult(images, latents, PlanParameters.For(plan, tokens), tokens?.PromptTokensDropped ?? 0, tokens?.NegativeTokensDropped ?? 0);
         }
         catch
         {

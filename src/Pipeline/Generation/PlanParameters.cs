@@ -9,7 +9,8 @@ namespace Pipeline.Generation;
 /// <summary>The A1111-style parameters of each image a plan makes (image i is row i).</summary>
 public static class PlanParameters
 {
-    public static IReadOnlyList<GenerationParameters> For(GenerationPlan plan) =>
+    /// <summary>The parameters of each image; <paramref name="tokens"/> (the run's Tokenize output, when at hand) names the embeddings used.</summary>
+    public static IReadOnlyList<GenerationParameters> For(GenerationPlan plan, PromptTokens? tokens = null) =>
         Enumerable.Range(0, plan.BatchSize).Select(i =>
         {
             var row = plan.Rows.Length > i ? plan.Rows[i] : null;
@@ -25,7 +26,7 @@ public static class PlanParameters
             if (plan.Conditioning is null || plan.Refiner is { Conditioning: null })
             {
                 fields["Prompt style"] = plan.Prompting.Style.Name();
-                var used = row is null ? new List<string>() : UsedEmbeddings(plan, row);
+                var used = row is null ? new List<string>() : UsedEmbeddings(plan, row, tokens, i);
                 if (used.Count > 0) fields["Embeddings"] = string.Join(", ", used);
             }
             if (!plan.Adapters.IsDefaultOrEmpty)
@@ -51,13 +52,19 @@ public static class PlanParameters
                 plan.Seed, plan.Size.Width, plan.Size.Height, plan.Model.Name, plan.Model.Hash, fields.Count > 0 ? fields : null);
         }).ToList();
 
-    static List<string> UsedEmbeddings(GenerationPlan plan, PromptRow row)
+    static List<string> UsedEmbeddings(GenerationPlan plan, PromptRow row, PromptTokens? run, int i)
     {
-        try
+        IEnumerable<Tokenize.Prompts.PromptEncoding> encodings;
+        if (run is not null && i < run.Count) encodings = new[] { run.Prompt[i], run.Negative[i] };
+        else
         {
-            var tokens = PromptTokenizer.Run(new[] { row }, plan.Prompting);
-            return tokens.Prompt.Concat(tokens.Negative).SelectMany(t => t.Embeddings.Keys).Distinct().OrderBy(n => n, StringComparer.Ordinal).ToList();
+            try
+            {
+                var tokens = PromptTokenizer.Run(new[] { row }, plan.Prompting);
+                encodings = tokens.Prompt.Concat(tokens.Negative);
+            }
+            catch (ArgumentException) { return new List<string>(); }
         }
-        catch (ArgumentException) { return new List<string>(); }
+        return encodings.SelectMany(t => t.Embeddings.Keys).Distinct().OrderBy(n => n, StringComparer.Ordinal).ToList();
     }
 }

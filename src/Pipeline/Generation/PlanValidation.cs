@@ -95,9 +95,7 @@ public static class PlanValidation
         if (notFinite.Text is not null) problems.Add($"prompt \"{notFinite.Text}\" has a token weight of {notFinite.w}; weights must be finite");
         var tags = tokens.Prompt.Concat(tokens.Negative).SelectMany(t => t.Networks).Distinct().ToList();
         var loaded = plan.Adapters.IsDefault ? new HashSet<string>() : plan.Adapters.Select(a => a.Adapter.Name).ToHashSet(StringComparer.Ordinal);
-        var unsupported = tags.Where(t => !Adapters.LoraTags.IsLora(t)).ToList();
-        if (unsupported.Count > 0)
-            problems.Add($"the prompt names extra networks ({string.Join(", ", unsupported)}) of a kind this library does not apply; valid: <lora:name:strength>, <lyco:…>");
+        if (Adapters.LoraTags.UnsupportedKinds(tags) is { } unsupported) problems.Add(unsupported);
         var missing = tags.Where(t => Adapters.LoraTags.IsLora(t) && !loaded.Contains(t.Name)).ToList();
         if (missing.Count > 0)
             problems.Add($"the prompt names LoRAs ({string.Join(", ", missing)}) that the plan does not hold; load them into GenerationPlan.Adapters (CLI: --lora-dir)");

@@ -11,7 +11,6 @@ namespace Pipeline.Tokenize.Embeddings;
 /// </summary>
 public sealed class EmbeddingLibrary
 {
-    static readonly string[] Pickles = { ".pt", ".bin", ".pth", ".ckpt" };
     readonly FrozenDictionary<string, Lazy<TextualInversion>> _entries;
     readonly FrozenDictionary<string, string> _paths;
     readonly FrozenDictionary<string, string> _relative;
@@ -61,13 +60,7 @@ public sealed class EmbeddingLibrary
     /// </summary>
     public static EmbeddingLibrary FromDirectory(string directory)
     {
-        ArgumentException.ThrowIfNullOrEmpty(directory);
-        if (!System.IO.Directory.Exists(directory))
-            throw new DirectoryNotFoundException($"embeddings folder not found: {directory}");
-        var files = System.IO.Directory.EnumerateFiles(directory, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true })
-            .Where(f => Path.GetExtension(f).Equals(".safetensors", StringComparison.OrdinalIgnoreCase) || Pickles.Contains(Path.GetExtension(f).ToLowerInvariant()))
-            .OrderBy(f => f, StringComparer.Ordinal)
-            .ToList();
+        var files = IO.WeightFolder.Files(directory, "embeddings");
         return new EmbeddingLibrary(files.Select(f => (NameOf(f), (string?)f, (Func<TextualInversion>)(() => TextualInversion.Load(f)))), directory);
     }
 
@@ -90,8 +83,8 @@ public sealed class EmbeddingLibrary
             throw new ArgumentException($"no embedding named '{name}'{(Directory is null ? "" : $" in {Directory}")}; " +
                 (Count == 0 ? "there are none" : $"valid: {string.Join(", ", Names.Take(50))}{(Count > 50 ? $", … ({Count} in all)" : "")}"));
         var path = _paths[name];
-        if (Pickles.Contains(Path.GetExtension(path).ToLowerInvariant()))
-            throw new ArgumentException($"embedding '{name}' ({path}) is a Python pickle, which can execute code when loaded; this library never loads them. Convert it to .safetensors with 'clip_l' and 'clip_g' tensors.");
+        if (IO.WeightFolder.IsPickle(path))
+            throw new ArgumentException(IO.WeightFolder.PickleRefusal("embedding", name, path, "Convert it to .safetensors with 'clip_l' and 'clip_g' tensors."));
         return entry.Value;
     }
 
