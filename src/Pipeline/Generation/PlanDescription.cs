@@ -23,7 +23,7 @@ public static class PlanDescription
             Line("prompts", $"{plan.Prompting?.ToString() ?? "none"}: {StyleText(plan.Prompting?.Style)}");
         if (!plan.Adapters.IsDefaultOrEmpty)
             foreach (var (use, i) in plan.Adapters.Select((u, i) => (u, i)))
-                Line(i == 0 ? "adapters" : "", $"{use.Adapter.Name} [{use.Adapter.Hashes.Short}] unet {ComponentText.Number(use.UnetStrength)}, text encoders {ComponentText.Number(use.TextEncoderStrength)}: {use.Adapter.Modules.Count} modules, {(plan.AdapterApplication == Adapters.AdapterApplication.OnTheFly ? "as forward hooks on the UNet" : "merged")} for the base phase");
+                Line(i == 0 ? "adapters" : "", $"{use.Adapter.Name} [{use.Adapter.Hashes.Short}] unet {ComponentText.Number(use.UnetStrength)}, text encoders {ComponentText.Number(use.TextEncoderStrength)}: {use.Adapter.Modules.Count} modules, {(plan.AdapterApplication == Adapters.AdapterApplication.OnTheFly ? "as forward hooks" : "merged")} for the base phase");
         if (!plan.Rows.IsDefault)
             foreach (var (row, i) in plan.Rows.Select((r, i) => (r, i)))
                 Line(i == 0 ? "rows" : "", Row(i, row));

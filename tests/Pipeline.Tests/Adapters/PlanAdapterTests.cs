@@ -171,22 +171,33 @@ public sealed class AdapterHookTests : IDisposable
         _files.Dispose();
     }
 
-    string UnetLora(string name, bool withTextEncoder = false)
+    /// <summary>A kohya LoRA (rank 4) on three UNet Linear layers; with text encoders also on CLIP-L q/fc1 and on open_clip's
+    /// fused v slice, out_proj and fc2 (HF names, as kohya writes them); with a conv, also on a UNet 3×3 conv.</summary>
+    string Lora(string name, bool withTextEncoders = false, bool withConv = false)
     {
         var g = new TorchSharp.torch.Generator(9);
         var tensors = new List<(string, Tensor)>();
-        foreach (var m in new[] { "input_blocks_3_1_transformer_blocks_0_attn2_to_k", "input_blocks_3_1_transformer_blocks_0_attn1_to_q", "input_blocks_3_1_proj_in" })
+        void Add(string module, long outF, long inF, float? alpha = 2f)
         {
-            long inF = m.EndsWith("to_k") ? 48 : 64;
-            tensors.Add((m.Insert(0, "lora_unet_") + ".lora_down.weight", AdapterScratch.Random(g, 4, inF)));
-            tensors.Add((m.Insert(0, "lora_unet_") + ".lora_up.weight", AdapterScratch.Random(g, 64, 4)));
-            tensors.Add((m.Insert(0, "lora_unet_") + ".alpha", tensor(2f)));
+            tensors.Add((module + ".lora_down.weight", AdapterScratch.Random(g, 4, inF)));
+            tensors.Add((module + ".lora_up.weight", AdapterScratch.Random(g, outF, 4)));
+            if (alpha is { } a) tensors.Add((module + ".alpha", tensor(a)));
         }
-        if (withTextEncoder)
+        Add("lora_unet_input_blocks_3_1_transformer_blocks_0_attn2_to_k", 64, 48);
+        Add("lora_unet_input_blocks_3_1_transformer_blocks_0_attn1_to_q", 64, 64);
+        Add("lora_unet_input_blocks_3_1_proj_in", 64, 64);
+        if (withTextEncoders)
         {
-            const string T = "lora_te1_text_model_encoder_layers_0_self_attn_q_proj";
-            tensors.Add((T + ".lora_down.weight", AdapterScratch.Random(g, 4, 16)));
-            tensors.Add((T + ".lora_up.weight", AdapterScratch.Random(g, 16, 4)));
+            Add("lora_te1_text_model_encoder_layers_0_self_attn_q_proj", 16, 16, null);
+            Add("lora_te1_text_model_encoder_layers_1_mlp_fc1", 32, 16);
+            Add("lora_te2_text_model_encoder_layers_0_self_attn_v_proj", 32, 32);
+            Add("lora_te2_text_model_encoder_layers_1_self_attn_out_proj", 32, 32);
+            Add("lora_te2_text_model_encoder_layers_0_mlp_fc2", 32, 64);
+        }
+        if (withConv)
+        {
+            tensors.Add(("lora_unet_input_blocks_1_0_in_layers_2.lora_down.weight", AdapterScratch.Random(g, 4, 32, 3, 3)));
+            tensors.Add(("lora_unet_input_blocks_1_0_in_layers_2.lora_up.weight", AdapterScratch.Random(g, 32, 4, 1, 1)));
         }
         return _files.Write(name, tensors);
     }
@@ -196,7 +207,8 @@ public sealed class AdapterHookTests : IDisposable
     [Fact]
     public void On_the_fly_equals_merged_within_float32_error_and_leaves_the_weights_untouched()
     {
-        var adapter = Adapter.Load(UnetLora("u"), _base);
+        var adapter = Adapter.Load(Lora("u", withTextEncoders: true), _base);
+        Assert.Equal(8, adapter.Modules.Count);
         var before = AdapterScratch.Snapshot(_base);
         using var merged = Plan().WithAdapters(AdapterUse.Of(adapter, 0.9)).RunLatents();
         using var hooked = (Plan().WithAdapters(AdapterUse.Of(adapter, 0.9)) with { AdapterApplication = AdapterApplication.OnTheFly }).RunLatents();
@@ -211,21 +223,35 @@ public sealed class AdapterHookTests : IDisposable
     }
 
     [Fact]
+    public void On_the_fly_text_encoder_strength_scales_only_the_text_encoders()
+    {
+        var adapter = Adapter.Load(Lora("te", withTextEncoders: true), _base);
+        var use = new AdapterUse(adapter, UnetStrength: 0, TextEncoderStrength: 1.3);
+        using var merged = Plan().WithAdapters(use).RunLatents();
+        using var hooked = (Plan().WithAdapters(use) with { AdapterApplication = AdapterApplication.OnTheFly }).RunLatents();
+        using var without = Plan().RunLatents();
+        float diff = (merged - hooked).abs().max().item<float>(), effect = (merged - without).abs().max().item<float>();
+        Assert.True(diff < 1e-4f * Math.Max(1f, merged.abs().max().item<float>()), $"on the fly vs merged: {diff}");
+        Assert.True(effect > 100 * diff, $"the text encoders' effect {effect} must dwarf the difference {diff}");
+    }
+
+    [Fact]
     public void Modules_that_cannot_run_on_the_fly_are_refused_naming_them()
     {
-        var adapter = Adapter.Load(UnetLora("te", withTextEncoder: true), _base);
+        var adapter = Adapter.Load(Lora("conv", withTextEncoders: true, withConv: true), _base);
         var e = Assert.Throws<ArgumentException>(() => AdapterHooks.Attach(_base, [AdapterUse.Of(adapter, 1)]));
-        Assert.Contains("TextEncoder1", e.Message);
+        Assert.StartsWith("1 adapter modules cannot run on the fly", e.Message);
+        Assert.Contains("input_blocks_1_0_in_layers_2", e.Message);
         Assert.Contains("merge instead", e.Message);
     }
 
     [Fact]
     public void Attaching_and_removing_leaves_no_live_tensors()
     {
-        var adapter = Adapter.Load(UnetLora("leak"), _base);
+        var adapter = Adapter.Load(Lora("leak", withTextEncoders: true), _base);
         AdapterHooks.Attach(_base, [AdapterUse.Of(adapter, 1)]).Dispose();
         long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
-        using (var hooks = AdapterHooks.Attach(_base, [AdapterUse.Of(adapter, 1)])) Assert.Equal(3, hooks.Count);
+        using (var hooks = AdapterHooks.Attach(_base, [AdapterUse.Of(adapter, 1)])) Assert.Equal(8, hooks.Count);
         Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
     }
 }

@@ -25,7 +25,7 @@ public sealed class ClipAttention : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var attended = CausalSelfAttention.Apply(q_proj.forward(x), k_proj.forward(x), v_proj.forward(x), _heads);
-        return out_proj.forward(attended).MoveToOuterDisposeScope();
+        var attended = CausalSelfAttention.Apply(q_proj.call(x), k_proj.call(x), v_proj.call(x), _heads);
+        return out_proj.call(attended).MoveToOuterDisposeScope();
     }
 }

@@ -21,6 +21,6 @@ public sealed class ClipMlp : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        return fc2.forward(_activation.Apply(fc1.forward(x))).MoveToOuterDisposeScope();
+        return fc2.call(_activation.Apply(fc1.call(x))).MoveToOuterDisposeScope();
     }
 }

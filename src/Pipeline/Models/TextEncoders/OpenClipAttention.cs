@@ -6,7 +6,9 @@ namespace Pipeline.Models.TextEncoders;
 
 /// <summary>
 /// <c>nn.MultiheadAttention</c> as open_clip's text blocks use it: q, k, v stacked in <c>in_proj_weight</c>
-/// [3·width, width] (rows q, k, v) and <c>in_proj_bias</c>, then <c>out_proj</c>; causal mask.
+/// [3·width, width] (rows q, k, v) and <c>in_proj_bias</c>, then <c>out_proj</c>; causal mask. The fused projection runs
+/// through <see cref="InProjection"/> and <c>out_proj</c> through <c>Module.call</c>, so forward hooks on them (LoRA
+/// training, on-the-fly adapters) see and change their outputs.
 /// </summary>
 public sealed class OpenClipAttention : nn.Module<Tensor, Tensor>
 {
@@ -28,6 +30,25 @@ public sealed class OpenClipAttention : nn.Module<Tensor, Tensor>
         }
         out_proj = nn.Linear(config.Width, config.Width, device: device, dtype: dtype);
         RegisterComponents();
+        // Created after RegisterComponents so it is not a child: the state dict keeps in_proj_weight/in_proj_bias here.
+        _inProjection = new FusedInProjection(this);
+    }
+
+    private readonly FusedInProjection _inProjection;
+
+    /// <summary>x ↦ x · in_proj_weightᵀ + in_proj_bias ([…, 3·width]: q, k, v) as a module of its own for hooks. It owns no
+    /// parameters (it reads this module's current ones) and is not registered as a child, so names and state stay as open_clip's.</summary>
+    public nn.Module<Tensor, Tensor> InProjection => _inProjection;
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _inProjection.Dispose();
+        base.Dispose(disposing);
+    }
+
+    sealed class FusedInProjection(OpenClipAttention owner) : nn.Module<Tensor, Tensor>(nameof(FusedInProjection))
+    {
+        public override Tensor forward(Tensor x) => nn.functional.linear(x, owner._inProjWeight, owner._inProjBias);
     }
 
     public Parameter in_proj_weight
@@ -48,8 +69,8 @@ public sealed class OpenClipAttention : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var qkv = nn.functional.linear(x, _inProjWeight, _inProjBias).chunk(3, -1);
+        var qkv = _inProjection.call(x).chunk(3, -1);
         var attended = CausalSelfAttention.Apply(qkv[0], qkv[1], qkv[2], _heads);
-        return out_proj.forward(attended).MoveToOuterDisposeScope();
+        return out_proj.call(attended).MoveToOuterDisposeScope();
     }
 }

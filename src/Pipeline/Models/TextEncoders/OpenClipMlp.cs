@@ -21,6 +21,6 @@ public sealed class OpenClipMlp : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        return c_proj.forward(_activation.Apply(c_fc.forward(x))).MoveToOuterDisposeScope();
+        return c_proj.call(_activation.Apply(c_fc.call(x))).MoveToOuterDisposeScope();
     }
 }
