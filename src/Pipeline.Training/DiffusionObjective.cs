@@ -21,9 +21,12 @@ public sealed class DiffusionObjective : IDisposable
     readonly SeededRandom _random;
     readonly Generator _ucg;
     readonly Dictionary<string, (int[] ClipL, int[] OpenClip)> _tokens = new();
+    readonly bool _graphThroughFrozen;
 
-    public DiffusionObjective(SdxlModel model, DiffusionTrainingSettings settings)
+    /// <param name="graphThroughFrozen">record the graph through frozen text encoders too (text-encoder LoRA training)</param>
+    public DiffusionObjective(SdxlModel model, DiffusionTrainingSettings settings, bool graphThroughFrozen = false)
     {
+        _graphThroughFrozen = graphThroughFrozen;
         _model = model ?? throw new ArgumentNullException(nameof(model));
         _settings = settings ?? throw new ArgumentNullException(nameof(settings));
         _random = new SeededRandom(settings.Seed);
@@ -75,7 +78,7 @@ public sealed class DiffusionObjective : IDisposable
             var z = _settings.SampleLatents ? posterior.Sample(_random.Normal(posterior.Mean.shape, CPU)) : posterior.Mode();
             latents = (z * _model.FirstStage.Config.ScaleFactor).to(_model.ComputeDType);
         }
-        var conditioning = _model.Conditioner.Forward(Rows(batch), null, _settings.UcgDropout ? _ucg : null);
+        var conditioning = _model.Conditioner.Forward(Rows(batch), null, _settings.UcgDropout ? _ucg : null, _graphThroughFrozen);
         return LossFunction.PerSample(_model.Denoiser, _model.Network, latents, conditioning, _random).mean();
     }
 

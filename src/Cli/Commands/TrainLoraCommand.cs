@@ -17,7 +17,7 @@ namespace Pipeline.Cli.Commands;
 
 /// <summary>
 /// <c>sdxl train-lora</c>: teaches the embedded default (or --checkpoint) a concept of the shape world it never saw (a new
-/// colour) with a LoRA on the UNet's transformer Linear layers; writes a kohya-format file, a training state beside it
+/// colour) with a LoRA on the UNet's transformer Linear layers (and with --text-encoders on both text encoders); writes a kohya-format file, a training state beside it
 /// (resume with --resume) and, unless --eval-samples 0, the concept evaluation table.
 /// </summary>
 public sealed class TrainLoraCommand : Command<TrainLoraCommand.Settings>
@@ -28,6 +28,7 @@ public sealed class TrainLoraCommand : Command<TrainLoraCommand.Settings>
         [CommandOption("--rank <N>")] [Description("LoRA rank r")] [DefaultValue(8)] public int Rank { get; init; } = 8;
         [CommandOption("--alpha <X>")] [Description("LoRA alpha (the update is scaled by alpha / rank)")] [DefaultValue(8.0)] public double Alpha { get; init; } = 8;
         [CommandOption("--targets <LIST>")] [Description("UNet layers to adapt: attention, ff, proj (comma-separated) or all")] [DefaultValue("all")] public string Targets { get; init; } = "all";
+        [CommandOption("--text-encoders")] [Description("Also adapt both text encoders (attention q/k/v/out and MLP fc1/fc2 of every layer the conditioning reads; default: the UNet only)")] public bool TextEncoders { get; init; }
         [CommandOption("--steps <N>")] [Description("Training steps")] [DefaultValue(600L)] public long Steps { get; init; } = 600;
         [CommandOption("--batch <N>")] [Description("Images per step")] [DefaultValue(32)] public int Batch { get; init; } = 32;
         [CommandOption("--lr <X>")] [Description("AdamW learning rate (constant after warm-up)")] [DefaultValue(2e-3)] public double LearningRate { get; init; } = 2e-3;
@@ -75,7 +76,7 @@ public sealed class TrainLoraCommand : Command<TrainLoraCommand.Settings>
             var statePath = s.Out + ".state";
             var settings = new LoraTrainingSettings
             {
-                Rank = s.Rank, Alpha = s.Alpha, Targets = LoraTargetRules.Parse(s.Targets), Steps = s.Steps,
+                Rank = s.Rank, Alpha = s.Alpha, Targets = LoraTargetRules.Parse(s.Targets), TextEncoders = s.TextEncoders, Steps = s.Steps,
                 LearningRate = s.LearningRate, WarmupSteps = s.Warmup, Seed = s.Seed,
             };
             var data = new ConceptWorldData(new ConceptWorldSettings(ShapeWorldSettings.Base(s.Seed, s.Batch), concept, s.ConceptFraction));
@@ -85,7 +86,7 @@ public sealed class TrainLoraCommand : Command<TrainLoraCommand.Settings>
             {
                 ["ss_output_name"] = Path.GetFileNameWithoutExtension(s.Out),
                 ["pipeline.lora.concept"] = concept.Name,
-                ["pipeline.lora.command"] = $"sdxl train-lora --concept {concept.Name} --rank {s.Rank} --alpha {s.Alpha.ToString(CultureInfo.InvariantCulture)} --targets {s.Targets} --steps {s.Steps} --batch {s.Batch} --lr {s.LearningRate.ToString(CultureInfo.InvariantCulture)} --warmup {s.Warmup} --concept-fraction {s.ConceptFraction.ToString(CultureInfo.InvariantCulture)} --seed {s.Seed}",
+                ["pipeline.lora.command"] = $"sdxl train-lora --concept {concept.Name} --rank {s.Rank} --alpha {s.Alpha.ToString(CultureInfo.InvariantCulture)} --targets {s.Targets}{(s.TextEncoders ? " --text-encoders" : "")} --steps {s.Steps} --batch {s.Batch} --lr {s.LearningRate.ToString(CultureInfo.InvariantCulture)} --warmup {s.Warmup} --concept-fraction {s.ConceptFraction.ToString(CultureInfo.InvariantCulture)} --seed {s.Seed}",
             };
             var clock = System.Diagnostics.Stopwatch.StartNew();
             using var ctrlC = new Rendering.CtrlC(cancellation);

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
+using Pipeline.Adapters;
 using Pipeline.Checkpoints;
 using Pipeline.Models.Bundles;
 using TorchSharp;
@@ -7,16 +9,26 @@ using static TorchSharp.torch;
 
 namespace Pipeline.Training.Lora;
 
-/// <summary>One LoRA'd layer: its kohya module name (<c>lora_unet_input_blocks_4_1_transformer_blocks_0_attn1_to_q</c>) and
-/// the checkpoint-layout name of the weight it updates (<c>model.diffusion_model.input_blocks.4.1….to_q.weight</c>).</summary>
-public sealed record LoraModuleInfo(string KohyaName, string ModulePath, string WeightName, long InFeatures, long OutFeatures);
+/// <summary>One LoRA'd layer: its kohya module name (<c>lora_unet_input_blocks_4_1_transformer_blocks_0_attn1_to_q</c>,
+/// <c>lora_te2_text_model_encoder_layers_0_self_attn_q_proj</c>) and the weight it updates (<see cref="Target"/>: the
+/// checkpoint-layout name, e.g. <c>model.diffusion_model.input_blocks.4.1….to_q.weight</c>, and for open_clip's fused
+/// q/k/v the rows of <c>in_proj_weight</c>).</summary>
+public sealed record LoraModuleInfo(string KohyaName, AdapterTarget Target, long InFeatures, long OutFeatures)
+{
+    /// <summary>The checkpoint-layout name of the updated weight.</summary>
+    public string WeightName => Target.Parameter;
+
+    public AdapterComponent Component => Target.Component;
+}
 
 /// <summary>
-/// A set of <see cref="LoraLayer"/>s over the target Linear layers of an <see cref="SdxlModel"/>'s UNet. The base model
-/// is not changed: <see cref="Attach"/> registers a forward hook on each target Linear (the UNet runs its layers through
-/// <c>Module.call</c>, which runs hooks) that adds the layer's low-rank update to the Linear's output, and disposing the
-/// attachment removes the hooks; the model's modules, parameters and state-dict names stay as they are, and without an
-/// attachment its forward is the same code as before. <see cref="Save"/> writes kohya's file format.
+/// A set of <see cref="LoraLayer"/>s over the target Linear layers of an <see cref="SdxlModel"/>'s UNet and, optionally,
+/// of its text encoders (kohya's targets there: <c>self_attn.q/k/v/out_proj</c> and <c>mlp.fc1/fc2</c> of every layer;
+/// open_clip's fused q/k/v get one layer each on their slice of <c>in_proj_weight</c>). The base model is not changed:
+/// <see cref="Attach"/> registers a forward hook at each target's <see cref="HookPoint"/> (the UNet and the text encoders
+/// run these modules through <c>Module.call</c>, which runs hooks) that adds the layer's low-rank update to the output, and
+/// disposing the attachment removes the hooks; the model's modules, parameters and state-dict names stay as they are, and
+/// without an attachment its forward is the same code as before. <see cref="Save"/> writes kohya's file format.
 /// </summary>
 public sealed class LoraNetwork : nn.Module
 {
@@ -48,44 +60,76 @@ public sealed class LoraNetwork : nn.Module
             .Select(m => (m.name, (Linear)m.module))
             .ToList();
 
+    static readonly Regex TextEncoderModule = new(@"^text_model_encoder_layers_(\d+)_(self_attn_q_proj|self_attn_k_proj|self_attn_v_proj|self_attn_out_proj|mlp_fc1|mlp_fc2)$", RegexOptions.CultureInvariant);
+    static readonly string[] TextEncoderOrder = ["self_attn_q_proj", "self_attn_k_proj", "self_attn_v_proj", "self_attn_out_proj", "mlp_fc1", "mlp_fc2"];
+
+    /// <summary>The text-encoder modules kohya trains (attention q/k/v/out with <see cref="LoraTargets.Attention"/>, MLP
+    /// fc1/fc2 with <see cref="LoraTargets.FeedForward"/>), by HF name, in (encoder, layer, module) order; layers the
+    /// conditioning does not read (CLIP-L's last one when SDXL takes hidden layer 11) are left out: they get no gradient.</summary>
+    public static IReadOnlyList<(string KohyaName, AdapterTarget Target)> TextEncoderTargets(SdxlModel model, LoraTargets targets)
+    {
+        var points = HookPoints.Of(model);
+        int clipLayersUsed = model.Config.Conditioner.Embedders.OfType<Pipeline.Conditioning.FrozenCLIPEmbedderConfig>().FirstOrDefault()?.LayersUsed ?? 0;
+        return AdapterTargetIndex.For(model).Entries
+            .Where(e => e.Component.IsTextEncoder())
+            .Select(e => (e.Component, e.FlatName, e.Targets.Weight, Match: TextEncoderModule.Match(e.FlatName)))
+            .Where(e => e.Match.Success && points.Find(e.Weight) is not null
+                        && (e.Component != AdapterComponent.TextEncoder1 || int.Parse(e.Match.Groups[1].Value, CultureInfo.InvariantCulture) < clipLayersUsed)
+                        && (e.Match.Groups[2].Value.StartsWith("mlp", StringComparison.Ordinal) ? targets.HasFlag(LoraTargets.FeedForward) : targets.HasFlag(LoraTargets.Attention)))
+            .OrderBy(e => e.Component)
+            .ThenBy(e => int.Parse(e.Match.Groups[1].Value, CultureInfo.InvariantCulture))
+            .ThenBy(e => Array.IndexOf(TextEncoderOrder, e.Match.Groups[2].Value))
+            .Select(e => ($"lora_{e.Component.ShortName()}_{e.FlatName}", e.Weight))
+            .ToList();
+    }
+
     /// <summary>
-    /// New layers (down kaiming-uniform from <paramref name="seed"/>, up zeros) for every target of <paramref name="model"/>.
-    /// Names and shapes only are read from the model.
+    /// New layers (down kaiming-uniform from <paramref name="seed"/>, up zeros) for every target of <paramref name="model"/>:
+    /// the UNet's first, then (with <paramref name="textEncoders"/>) text encoder 1's and 2's. Names and shapes only are read
+    /// from the model.
     /// </summary>
-    public static LoraNetwork Create(SdxlModel model, LoraTargets targets, int rank, double alpha, long seed)
+    public static LoraNetwork Create(SdxlModel model, LoraTargets targets, int rank, double alpha, long seed, bool textEncoders = false)
     {
         ArgumentNullException.ThrowIfNull(model);
         var found = TargetLayers(model, targets);
         if (found.Count == 0) throw new ArgumentException($"{model.Config.Name}: no UNet Linear layer matches the LoRA targets {targets}");
+        var all = found.Select(f => ("lora_unet_" + AdapterTargetIndex.Flatten(f.Path[UnetModulePrefix.Length..]),
+                new AdapterTarget(AdapterComponent.Unet, CheckpointLayout.UNetPrefix + f.Path + ".weight", f.Linear.weight!.shape)))
+            .ToList();
+        if (textEncoders)
+        {
+            var te = TextEncoderTargets(model, targets);
+            if (te.Count == 0) throw new ArgumentException($"{model.Config.Name}: no text-encoder layer matches the LoRA targets {targets}");
+            all.AddRange(te);
+        }
         using var generator = new Generator((ulong)seed, CPU);
         var infos = new List<LoraModuleInfo>();
         var dict = new ModuleDict<LoraLayer>();
-        foreach (var (path, linear) in found)
+        foreach (var (kohya, target) in all)
         {
-            var shape = linear.weight!.shape;   // [out, in]
-            var kohya = "lora_unet_" + Adapters.AdapterTargetIndex.Flatten(path[UnetModulePrefix.Length..]);
-            infos.Add(new LoraModuleInfo(kohya, path, CheckpointLayout.UNetPrefix + path + ".weight", shape[1], shape[0]));
+            var shape = target.DeltaShape;   // [out, in]
+            infos.Add(new LoraModuleInfo(kohya, target, shape[1], shape[0]));
             dict.Add(kohya, new LoraLayer(kohya, shape[1], shape[0], rank, alpha, generator));
         }
         return new LoraNetwork(infos, dict, rank, alpha);
     }
 
-    /// <summary>Adds every layer's update to its Linear's output until disposed (one attachment at a time is the caller's rule).</summary>
+    /// <summary>Adds every layer's update to its module's output until disposed (one attachment at a time is the caller's rule).</summary>
     public IDisposable Attach(SdxlModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var linears = model.Network.named_modules().Where(m => m.module is Linear).ToDictionary(m => m.name, m => (Linear)m.module);
+        var points = HookPoints.Of(model);
         var removers = new List<Action>();
         try
         {
             foreach (var info in _modules)
             {
-                if (!linears.TryGetValue(info.ModulePath, out var linear))
-                    throw new ArgumentException($"{model.Config.Name} has no Linear '{info.ModulePath}' (LoRA module {info.KohyaName})");
-                if (linear.weight!.shape[0] != info.OutFeatures || linear.weight.shape[1] != info.InFeatures)
-                    throw new ArgumentException($"{info.ModulePath} is [{string.Join(", ", linear.weight.shape)}], LoRA module {info.KohyaName} expects [{info.OutFeatures}, {info.InFeatures}]");
+                var point = points.Find(info.Target)
+                    ?? throw new ArgumentException($"{model.Config.Name} has no Linear layer for '{info.Target}' (LoRA module {info.KohyaName})");
+                if (point.OutFeatures != info.OutFeatures || point.InFeatures != info.InFeatures)
+                    throw new ArgumentException($"{info.Target} is [{point.OutFeatures}, {point.InFeatures}], LoRA module {info.KohyaName} expects [{info.OutFeatures}, {info.InFeatures}]");
                 var layer = layers[info.KohyaName];
-                var handle = linear.register_forward_hook((_, input, output) => output + layer.Delta(input));
+                var handle = point.Module.register_forward_hook((_, input, output) => point.Add(output, layer.Delta(input)));
                 removers.Add(handle.remove);
             }
         }

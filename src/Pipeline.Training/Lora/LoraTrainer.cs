@@ -28,7 +28,7 @@ public sealed class LoraTrainer : Trainer
         Model = model ?? throw new ArgumentNullException(nameof(model));
         Settings = settings;
         if (model.ComputeDType != ScalarType.Float32) throw new ArgumentException($"LoRA training needs a float32 model, got {model.ComputeDType}");
-        Network = LoraNetwork.Create(model, settings.Targets, settings.Rank, settings.Alpha, settings.Seed);
+        Network = LoraNetwork.Create(model, settings.Targets, settings.Rank, settings.Alpha, settings.Seed, settings.TextEncoders);
         foreach (var p in model.Conditioner.parameters().Concat(model.Network.parameters()).Concat(model.FirstStage.parameters()))
         {
             _frozen.Add((p, p.requires_grad));
@@ -36,7 +36,7 @@ public sealed class LoraTrainer : Trainer
         }
         _attachment = Network.Attach(model);
         Initialize(Network.named_parameters().Select(np => ("lora." + np.name, np.parameter)).ToList());
-        _objective = new DiffusionObjective(model, settings.Objective);
+        _objective = new DiffusionObjective(model, settings.Objective, graphThroughFrozen: settings.TextEncoders);
     }
 
     protected override string Kind => "lora";
@@ -62,6 +62,7 @@ public sealed class LoraTrainer : Trainer
             ["ss_seed"] = Settings.Seed.ToString(CultureInfo.InvariantCulture),
             ["pipeline.lora.base_model"] = Model.Config.Name,
             ["pipeline.lora.targets"] = Settings.Targets.ToString(),
+            ["pipeline.lora.text_encoders"] = Settings.TextEncoders ? "true" : "false",
         };
         if (metadata is not null) foreach (var kv in metadata) meta[kv.Key] = kv.Value;
         Network.Save(path, storage, meta);

@@ -35,6 +35,12 @@ public sealed record FrozenCLIPEmbedderConfig(
     ClipTextConfig Text, ClipLayer Layer = ClipLayer.Hidden, int LayerIndex = 11, bool AlwaysReturnPooled = false,
     double UcgRate = 0, bool IsTrainable = false) : EmbedderConfig(EmbedderKeys.Text, UcgRate)
 {
+    /// <summary>How many of the encoder's layers its outputs depend on: <c>hidden_states[k]</c> reads the first k (SDXL:
+    /// 11 of 12), unless the pooled output (after the last layer) is returned too.</summary>
+    public int LayersUsed => Layer == ClipLayer.Hidden && !AlwaysReturnPooled
+        ? (LayerIndex >= 0 ? LayerIndex : Text.Layers + 1 + LayerIndex)
+        : Text.Layers;
+
     public override IEnumerable<string> Problems()
     {
         foreach (var p in base.Problems()) yield return p;

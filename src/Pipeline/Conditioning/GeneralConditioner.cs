@@ -60,10 +60,12 @@ public sealed class GeneralConditioner : nn.Module<IReadOnlyList<ConditionerInpu
     /// Conditioning of <paramref name="batch"/> (one row per sample). Outputs of embedders whose input key is in
     /// <paramref name="forceZeroEmbeddings"/> are zeros. With <paramref name="ucgGenerator"/> (training), each
     /// embedder with a positive UCG rate zeroes each output's rows independently with that probability, drawn on
-    /// the CPU from the generator in embedder and output order. The caller owns the returned tensors.
+    /// the CPU from the generator in embedder and output order. Frozen embedders run without a graph (sgm) unless
+    /// <paramref name="graphThroughFrozen"/> (adapter training: hooks on frozen text encoders carry trainable parameters).
+    /// The caller owns the returned tensors.
     /// </summary>
     public Conditioning Forward(IReadOnlyList<ConditionerInput> batch, IReadOnlyCollection<string>? forceZeroEmbeddings = null,
-        Generator? ucgGenerator = null)
+        Generator? ucgGenerator = null, bool graphThroughFrozen = false)
     {
         CheckBatch(batch);
         var forceZero = forceZeroEmbeddings ?? Array.Empty<string>();
@@ -77,7 +79,7 @@ public sealed class GeneralConditioner : nn.Module<IReadOnlyList<ConditionerInpu
         foreach (var embedder in Embedders)
         {
             IReadOnlyList<Tensor> outputs;
-            using (embedder.IsTrainable ? null : no_grad()) outputs = embedder.Embed(batch, device);
+            using (embedder.IsTrainable || graphThroughFrozen ? null : no_grad()) outputs = embedder.Embed(batch, device);
             foreach (var (emb, kind) in outputs.Zip(embedder.Outputs))
             {
                 var e = emb;

@@ -63,6 +63,101 @@ public class LoraTrainingTests(ITestOutputHelper output)
         Assert.Throws<ArgumentException>(() => LoraTargetRules.Parse("conv"));
     }
 
+    /// <summary>The conditioning of two fixed prompts (cross-attention and vector, flattened).</summary>
+    static float[] ConditioningOutput(SdxlModel model)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var rows = new[] { "a red circle on a blue background", "a pink square" }.Select(p =>
+        {
+            var t = Pipeline.Tokenize.TokenizeStage.Run(new[] { p });
+            return new Pipeline.Conditioning.ConditionerInput(t.ClipL[0].Ids.ToArray(), t.OpenClip[0].Ids.ToArray(),
+                new Pipeline.Conditioning.ImageSize(64, 64), new Pipeline.Conditioning.CropCoords(0, 0), new Pipeline.Conditioning.ImageSize(64, 64), 6);
+        }).ToList();
+        var c = model.Conditioner.Forward(rows);
+        return c.CrossAttn!.flatten().data<float>().Concat(c.Vector!.flatten().data<float>()).ToArray();
+    }
+
+    [Fact]
+    public void Text_encoder_targets_are_kohyas_with_open_clips_fused_qkv_as_row_slices()
+    {
+        using var model = NewModel();
+        using var network = LoraNetwork.Create(model, LoraTargets.Default, 4, 4, 1, textEncoders: true);
+        var te1 = network.Modules.Where(m => m.Component == AdapterComponent.TextEncoder1).ToList();
+        var te2 = network.Modules.Where(m => m.Component == AdapterComponent.TextEncoder2).ToList();
+        var clip = model.Config.Conditioner.Embedders.OfType<Pipeline.Conditioning.FrozenCLIPEmbedderConfig>().Single();
+        int layers1 = clip.LayersUsed;
+        Assert.Equal(clip.Text.Layers - 1, layers1);   // hidden_states[-2]-style: the last layer is not read, so not adapted
+        Assert.Equal(11, new Pipeline.Conditioning.FrozenCLIPEmbedderConfig(Pipeline.Models.TextEncoders.ClipTextConfig.ClipL).LayersUsed);   // SDXL: 11 of 12
+        Assert.Equal(12, new Pipeline.Conditioning.FrozenCLIPEmbedderConfig(Pipeline.Models.TextEncoders.ClipTextConfig.ClipL, AlwaysReturnPooled: true).LayersUsed);
+        int layers2 = model.Config.Conditioner.Embedders.OfType<Pipeline.Conditioning.FrozenOpenCLIPEmbedder2Config>().Single().Text.Layers;
+        Assert.Equal(6 * layers1, te1.Count);
+        Assert.Equal(6 * layers2, te2.Count);
+        Assert.Equal(48, network.Modules.Count(m => m.Component == AdapterComponent.Unet));
+        Assert.Equal("lora_te1_text_model_encoder_layers_0_self_attn_q_proj", te1[0].KohyaName);
+        Assert.EndsWith("embedders.0.transformer.text_model.encoder.layers.0.self_attn.q_proj.weight", te1[0].WeightName);
+        long width = te2[0].InFeatures;
+        var fused = te2.Where(m => m.KohyaName.Contains("layers_0_self_attn_") && !m.KohyaName.EndsWith("out_proj")).ToList();
+        Assert.Equal(new[] { "q", "k", "v" }, fused.Select(m => m.KohyaName.Split('_')[^2]));
+        Assert.All(fused, m => Assert.EndsWith("resblocks.0.attn.in_proj_weight", m.WeightName));
+        Assert.Equal(new long[] { 0, width, 2 * width }, fused.Select(m => m.Target.Rows!.Start));
+        Assert.All(fused, m => Assert.Equal(width, m.Target.Rows!.Length));
+        Assert.Contains(te2, m => m.KohyaName == "lora_te2_text_model_encoder_layers_0_mlp_fc2" && m.WeightName.EndsWith("resblocks.0.mlp.c_proj.weight"));
+        // Attention only: no MLP modules.
+        using var attention = LoraNetwork.Create(model, LoraTargets.Attention, 4, 4, 1, textEncoders: true);
+        Assert.Equal(4 * (layers1 + layers2), attention.Modules.Count(m => m.Component.IsTextEncoder()));
+    }
+
+    [Fact]
+    public void Text_encoder_lora_file_reads_back_and_merging_it_equals_the_attached_conditioning()
+    {
+        var dir = Directory.CreateTempSubdirectory("lora-te").FullName;
+        try
+        {
+            using var model = NewModel();
+            var before = ConditioningOutput(model);
+            using var network = LoraNetwork.Create(model, LoraTargets.Default, 4, 2, 1, textEncoders: true);
+            using (network.Attach(model)) Assert.Equal(before, ConditioningOutput(model));   // up = 0
+            RandomizeUp(network, 8);
+            var path = Path.Combine(dir, "te.safetensors");
+            network.Save(path);
+            var adapter = Adapter.Load(path, model);
+            Assert.True(adapter.Report.Complete, adapter.Report.Summary());
+            Assert.Equal(network.Modules.Count, adapter.Modules.Count);
+            foreach (var m in network.Modules)
+                Assert.Equal(m.Target, adapter.Modules.Single(a => a.Name == m.KohyaName).Target);
+            float[] attached;
+            using (network.Attach(model)) attached = ConditioningOutput(model);
+            float[] merged;
+            using (AdapterMerge.Apply(model, adapter, 1.0)) merged = ConditioningOutput(model);
+            double maxDiff = attached.Zip(merged, (a, b) => Math.Abs(a - b)).Max(), size = attached.Select(Math.Abs).Max();
+            double effect = attached.Zip(before, (a, b) => Math.Abs(a - b)).Max();
+            output.WriteLine($"conditioning attached vs merged: max |Δ| {maxDiff:E2}; the LoRA's effect {effect:E2} (values up to {size:F3})");
+            Assert.True(maxDiff < 1e-4 * Math.Max(1, size), $"attached and merged conditioning differ by {maxDiff}");
+            Assert.True(effect > 100 * maxDiff, $"the LoRA's effect {effect} must dwarf {maxDiff}");
+            Assert.Equal(before, ConditioningOutput(model));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public void Text_encoder_layers_receive_gradients_in_training_and_the_base_stays()
+    {
+        var data = new FakeTrainingData(4, 32, 32, seed: 2);
+        using var model = NewModel();
+        var baseBefore = model.NamedTensors().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
+        using (var trainer = new LoraTrainer(model, data, Settings(3) with { TextEncoders = true, UcgDropout = false }))
+        {
+            trainer.Train();
+            var te = trainer.Network.Modules.Where(m => m.Component.IsTextEncoder()).ToList();
+            Assert.NotEmpty(te);
+            Assert.All(te, m => Assert.True(trainer.Network.Layer(m.KohyaName).Up.abs().max().item<float>() > 0, $"{m.KohyaName} was not trained"));
+        }
+        foreach (var (name, t) in model.NamedTensors())
+            Assert.True(t.eq(baseBefore[name]).all().item<bool>(), $"{name} changed");
+        foreach (var t in baseBefore.Values) t.Dispose();
+    }
+
     [Fact]
     public void Without_a_lora_the_forward_is_bit_identical_and_a_fresh_lora_adds_exactly_zero()
     {
@@ -201,7 +296,6 @@ public class LoraTrainingTests(ITestOutputHelper output)
     {
         using var model = NewModel();
         var data = new FakeTrainingData(2, 32, 32);
-        Assert.Contains("text-encoder", Assert.Throws<ArgumentException>(() => new LoraTrainer(model, data, Settings(1) with { TextEncoders = true })).Message);
         Assert.Contains("rank", Assert.Throws<ArgumentException>(() => new LoraTrainer(model, data, Settings(1) with { Rank = 0 })).Message);
         Assert.Throws<ArgumentException>(() => LoraNetwork.Create(model, LoraTargets.Default, 40, 1, 0));   // rank above the layer widths
         Assert.All(model.NamedTensors().Where(kv => kv.Key.StartsWith("model.")), kv => Assert.True(kv.Value.requires_grad));
