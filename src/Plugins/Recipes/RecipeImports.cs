@@ -39,6 +39,7 @@ public static class RecipeImports
         "Pipeline.Adapters",
         "Pipeline.Training",
         "Pipeline.Training.Evaluation",
+        "Pipeline.Training.Lora",
         "Pipeline.Training.TinyDefault",
         "Pipeline.Training.World",
         "Pipeline.Plugins.Recipes",

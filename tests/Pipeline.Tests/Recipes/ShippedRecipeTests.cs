@@ -77,6 +77,31 @@ public sealed class ShippedRecipeTests : IDisposable
     }
 
     [Fact]
+    public void The_train_lora_recipe_trains_saves_kohya_resumes_and_sweeps_strengths()
+    {
+        string[] Args(int steps, params string[] more) =>
+            ["--checkpoint", _base, "--steps", steps.ToString(), "--batch", "2", "--rank", "2", "--text-encoders", "--strengths", "0,1", .. more];
+        var result = Run("train-lora.csx", Args(2));
+        var lora = Path.Combine(_ws.Root, "out", "lora.safetensors");
+        Assert.Contains(lora, (string)result.ReturnValue!);
+        using (var file = Pipeline.Checkpoints.SafeTensorsFile.Open(lora))
+        {
+            Assert.Equal("2", file.Metadata["ss_steps"]);
+            Assert.Contains(file.Entries.Keys, k => k.StartsWith("lora_te1_", StringComparison.Ordinal));
+            Assert.Contains(file.Entries.Keys, k => k.StartsWith("lora_te2_text_model_encoder_layers_0_self_attn_q_proj", StringComparison.Ordinal));
+            Assert.Contains(file.Entries.Keys, k => k.StartsWith("lora_unet_", StringComparison.Ordinal));
+        }
+        using (var grid = PngImage.Read(Path.Combine(_ws.Root, "out", "lora-strengths.png"))) Assert.True(grid.shape[2] >= 2 * 64, "two 64 px columns");
+
+        var progress = new RecordingRecipeProgress();
+        var globals = new RecipeGlobals(RecipeArgs.Parse(Args(3, "--resume")), ComponentRegistry.BuiltIns, progress,
+            new RecipeOutput(Path.Combine(_ws.Root, "out")), default, new RecipeStages(ComponentRegistry.BuiltIns, progress));
+        _ws.NewHost().Run(RecipeSource.FromFile(Path.Combine(RepositoryPaths.Root, "recipes", "train-lora.csx")), globals);
+        Assert.Contains(progress.Events.OfType<RecipeProgressEvent.Logged>(), e => e.Message.Contains("from step 2"));
+        using (var file = Pipeline.Checkpoints.SafeTensorsFile.Open(lora)) Assert.Equal("3", file.Metadata["ss_steps"]);
+    }
+
+    [Fact]
     public void The_stages_recipe_reuses_one_conditioning_for_several_seeds_and_txt2img_prints_its_plan()
     {
         var result = Run("stages.csx", "--prompt", "a red circle", "--checkpoint", _base, "--width", "32", "--height", "32", "--steps", "2",
