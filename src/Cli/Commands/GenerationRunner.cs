@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Pipeline.Cli.Options;
 using Pipeline.Cli.Rendering;
 using Pipeline.Components;
@@ -81,8 +82,15 @@ public static class GenerationRunner
             if (early.Count > 0) throw new CliException(string.Join("; ", early));
             // Peak memory for this model, dtype, batch and size against what the machine has, still before any load.
             var refinerConfig = s.Refiner is null ? null : SdxlModel.ReadConfig(s.Refiner, registry);
+            var refinerAdapters = refinerConfig is null ? ImmutableArray<Pipeline.Adapters.AdapterUse>.Empty
+                : AdapterOptions.Resolve(s.RefinerLora, null, Array.Empty<Pipeline.Tokenize.Prompts.ExtraNetworkTag>(), refinerConfig, "--refiner-lora");
             var estimate = MemoryEstimate.For(config, imageSize, s.Batch, dtype, guided: (s.Cfg ?? d.CfgScale) > 1.0, refiner: refinerConfig);
-            if (s.LoraApply != "on-the-fly") estimate = estimate.WithMergedAdapters(adapters, dtype);
+            if (s.LoraApply != "on-the-fly")
+            {
+                // The base's merge is undone before the refiner's is made: the larger of the two weight copies is held at once.
+                var (withBase, withRefiner) = (estimate.WithMergedAdapters(adapters, dtype), estimate.WithMergedAdapters(refinerAdapters, dtype));
+                estimate = withBase.Weights >= withRefiner.Weights ? withBase : withRefiner;
+            }
             if (estimate.Problem(Pipeline.Diagnostics.AvailableMemory.Bytes(), imageSize, s.Batch, dtype, canTile: false) is { } tooLarge)
                 throw new CliException(tooLarge);
             long seed = s.Seed is null or -1 ? Random.Shared.NextInt64(0, 1L << 32) : s.Seed.Value;
@@ -97,9 +105,11 @@ public static class GenerationRunner
                 using var model = AnsiConsole.Status().Start($"loading {Path.GetFileName(checkpoint)}", _ => SdxlModel.Load(checkpoint, device: device, dtype: dtype, registry: registry));
                 using var refiner = s.Refiner is null ? null
                     : AnsiConsole.Status().Start($"loading {Path.GetFileName(s.Refiner)}", _ => SdxlModel.Load(s.Refiner, device: device, dtype: dtype, registry: registry));
-                var plan = (Plan(s, prompt, seed, model, refiner, registry, imageSize, prompting) with
+                var plan = Plan(s, prompt, seed, model, refiner, registry, imageSize, prompting);
+                plan = (plan with
                 {
                     Adapters = adapters,
+                    Refiner = plan.Refiner is { } refine ? refine with { Adapters = refinerAdapters } : null,
                     AdapterApplication = s.LoraApply == "on-the-fly" ? Pipeline.Adapters.AdapterApplication.OnTheFly : Pipeline.Adapters.AdapterApplication.Merged,
                 }).Validate();
                 using var result = SamplingProgress.Run($"{plan.Names.Sampler} × {plan.Sigmas.Steps}", plan.TotalSteps, ctrlC.Token, options =>

@@ -43,6 +43,7 @@ public class GenerationOptions : CommandSettings
     [CommandOption("--style <NAME>")] [Description("Prompt language: a1111 ((a), [[a]], (a:1.2), BREAK, comma-aware 75-token chunks, mean-restoring weights), comfy ((a:1.2), embedding:name, weights from the empty prompt) or sgm (literal text, truncated at 75 tokens); see 'sdxl prompt'")] [DefaultValue("a1111")] public string Style { get; init; } = "a1111";
     [CommandOption("--embeddings-dir <DIR>")] [Description("Folder of SDXL textual-inversion embeddings (.safetensors with clip_l and clip_g), named in prompts by file name (a1111) or embedding:name (comfy) (default: none)")] public string? EmbeddingsDir { get; init; }
     [CommandOption("--lora <FILE:STRENGTH>")] [Description("FILE or FILE:STRENGTH: a LoRA/LyCORIS .safetensors (kohya, diffusers/PEFT, LoCon, LoHa, LoKr, full) merged into the base model at STRENGTH (default 1); repeatable (default: none)")] public string[]? Lora { get; init; }
+    [CommandOption("--refiner-lora <FILE:STRENGTH>")] [Description("FILE or FILE:STRENGTH: a LoRA/LyCORIS .safetensors made for the refiner, applied for the refiner phase only (needs --refiner); repeatable (default: none)")] public string[]? RefinerLora { get; init; }
     [CommandOption("--lora-apply <HOW>")] [Description("merged (into the weights for the run, restored after; any format, no cost per step) or on-the-fly (forward hooks on the Linear layers of the UNet and text encoders; LoRA only, weights untouched)")] [DefaultValue("merged")] public string LoraApply { get; init; } = "merged";
     [CommandOption("--lora-dir <DIR>")] [Description("Folder where A1111 prompt tags <lora:name:te:unet> find name.safetensors (default: none)")] public string? LoraDir { get; init; }
     [CommandOption("--out <PATH>")] [Description("Output .png (a batch adds -0, -1, ...; default: outputs/<command>-<seed>.png, never replacing a file)")] public string? Out { get; init; }
@@ -72,17 +73,19 @@ public class GenerationOptions : CommandSettings
         if (EmbeddingsDir is { } e && !Directory.Exists(e)) yield return $"--embeddings-dir: no such folder: {e}";
         if (LoraApply is not ("merged" or "on-the-fly")) yield return $"unknown --lora-apply '{LoraApply}'; valid: merged, on-the-fly";
         if (LoraDir is { } ld && !Directory.Exists(ld)) yield return $"--lora-dir: no such folder: {ld}";
-        foreach (var lora in Lora ?? Array.Empty<string>())
-        {
-            string? problem = null;
-            try
+        foreach (var (option, values) in new[] { ("--lora", Lora), ("--refiner-lora", RefinerLora) })
+            foreach (var lora in values ?? Array.Empty<string>())
             {
-                var (path, _) = Commands.AdapterOptions.ParseLora(lora);
-                if (!File.Exists(path)) problem = $"--lora: no such file: {path}";
+                string? problem = null;
+                try
+                {
+                    var (path, _) = Commands.AdapterOptions.ParseLora(lora, option);
+                    if (!File.Exists(path)) problem = $"{option}: no such file: {path}";
+                }
+                catch (ArgumentException ex) { problem = ex.Message; }
+                if (problem is not null) yield return problem;
             }
-            catch (ArgumentException ex) { problem = ex.Message; }
-            if (problem is not null) yield return problem;
-        }
+        if (Refiner is null && RefinerLora is { Length: > 0 }) yield return "--refiner-lora needs --refiner <FILE>";
         if (Refiner is null && (RefinerAt is not null || !string.Equals(RefinerMode, "handoff", StringComparison.OrdinalIgnoreCase)))
             yield return "--refiner-mode and --refiner-at need --refiner <FILE>";
         if (RefinerAt is { } at && (!double.IsFinite(at) || at <= 0 || at > 1)) yield return $"--refiner-at must be in (0, 1], got {at}";

@@ -14,4 +14,10 @@ public static class AdapterInfotext
             .Select(a => $"{a.Name.Replace(":", "").Replace(",", "")}: {a.Hashes.Short}").ToList();
         return items.Count == 0 ? null : string.Join(", ", items);
     }
+
+    /// <summary>"name: 0.8, other: te 1 unet 0.5": each use's strength (both parts when they differ).</summary>
+    public static string Strengths(IEnumerable<AdapterUse> uses) =>
+        string.Join(", ", uses.Select(a => a.UnetStrength == a.TextEncoderStrength
+            ? $"{a.Adapter.Name}: {a.UnetStrength.ToString(System.Globalization.CultureInfo.InvariantCulture)}"
+            : $"{a.Adapter.Name}: te {a.TextEncoderStrength.ToString(System.Globalization.CultureInfo.InvariantCulture)} unet {a.UnetStrength.ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
 }

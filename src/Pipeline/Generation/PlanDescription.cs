@@ -21,9 +21,13 @@ public static class PlanDescription
             Line("conditioning", $"precomputed, {c.BatchSize} rows (Tokenize and Condition skipped)");
         if (plan.Conditioning is null || plan.Refiner is { Conditioning: null })
             Line("prompts", $"{plan.Prompting?.ToString() ?? "none"}: {StyleText(plan.Prompting?.Style)}");
-        if (!plan.Adapters.IsDefaultOrEmpty)
-            foreach (var (use, i) in plan.Adapters.Select((u, i) => (u, i)))
-                Line(i == 0 ? "adapters" : "", $"{use.Adapter.Name} [{use.Adapter.Hashes.Short}] unet {ComponentText.Number(use.UnetStrength)}, text encoders {ComponentText.Number(use.TextEncoderStrength)}: {use.Adapter.Modules.Count} modules, {(plan.AdapterApplication == Adapters.AdapterApplication.OnTheFly ? "as forward hooks" : "merged")} for the base phase");
+        void AdapterLines(string label, System.Collections.Immutable.ImmutableArray<Adapters.AdapterUse> uses, string phase)
+        {
+            if (uses.IsDefaultOrEmpty) return;
+            foreach (var (use, i) in uses.Select((u, i) => (u, i)))
+                Line(i == 0 ? label : "", $"{use.Adapter.Name} [{use.Adapter.Hashes.Short}] unet {ComponentText.Number(use.UnetStrength)}, text encoders {ComponentText.Number(use.TextEncoderStrength)}: {use.Adapter.Modules.Count} modules, {(plan.AdapterApplication == Adapters.AdapterApplication.OnTheFly ? "as forward hooks" : "merged")} for the {phase} phase");
+        }
+        AdapterLines("adapters", plan.Adapters, "base");
         if (!plan.Rows.IsDefault)
             foreach (var (row, i) in plan.Rows.Select((r, i) => (r, i)))
                 Line(i == 0 ? "rows" : "", Row(i, row));
@@ -44,6 +48,7 @@ public static class PlanDescription
             }
             Line("  sampler", $"{(r.SamplerName is { } rn ? rn + ": " : "")}{ComponentText.Of(r.Sampler)}");
             Line("  guider", ComponentText.Of(r.Guider));
+            AdapterLines("  adapters", r.Adapters, "refiner");
         }
         Line("decode", ComponentText.Of(plan.Decode));
         return sb.ToString();

@@ -24,16 +24,22 @@ public static class PlanExecutor
         var tokens = plan.Conditioning is null || plan.Refiner is { Conditioning: null } ? PromptTokenizer.Run(plan.Rows, plan.Prompting) : null;
         Tensor baseRun;
         // Adapters change the base model's weights for the base phase only (its conditioning included) and are undone after.
-        using (plan.Adapters.IsDefaultOrEmpty ? null
-               : plan.AdapterApplication == Adapters.AdapterApplication.OnTheFly ? (IDisposable)Adapters.AdapterHooks.Attach(plan.Model, plan.Adapters)
-               : Adapters.AdapterMerge.Apply(plan.Model, plan.Adapters))
+        using (Apply(plan.Model, plan.Adapters, plan.AdapterApplication))
             baseRun = Base(plan, tokens, options("base"));
         var baseLatents = LatentCheck.Require(baseRun, plan.LatentShape, "base", plan.Names.Sampler, plan.Sampler);
         if (plan.Refiner is not { } refiner) return (baseLatents, tokens);
+        Tensor refined;
         using (baseLatents)
-            return (LatentCheck.Require(Refine(plan, refiner, baseLatents, tokens, options("refiner")), plan.LatentShape, "refiner",
-                refiner.SamplerName ?? plan.Names.Sampler, refiner.Sampler), tokens);
+        using (Apply(refiner.Model, refiner.Adapters, plan.AdapterApplication))
+            refined = Refine(plan, refiner, baseLatents, tokens, options("refiner"));
+        return (LatentCheck.Require(refined, plan.LatentShape, "refiner", refiner.SamplerName ?? plan.Names.Sampler, refiner.Sampler), tokens);
     }
+
+    /// <summary>Adapters on <paramref name="model"/> until disposed: merged (restored after) or as forward hooks; null for none.</summary>
+    static IDisposable? Apply(Models.Bundles.SdxlModel model, System.Collections.Immutable.ImmutableArray<Adapters.AdapterUse> uses, Adapters.AdapterApplication how) =>
+        uses.IsDefaultOrEmpty ? null
+        : how == Adapters.AdapterApplication.OnTheFly ? Adapters.AdapterHooks.Attach(model, uses)
+        : Adapters.AdapterMerge.Apply(model, uses);
 
     /// <summary>Runs the plan and decodes; the result carries A1111-style parameters per image.</summary>
     public static GenerationResult Run(GenerationPlan plan, Func<string, SamplingOptions> options)

@@ -32,9 +32,7 @@ public static class PlanParameters
             if (!plan.Adapters.IsDefaultOrEmpty)
             {
                 if (Adapters.AdapterInfotext.LoraHashes(plan.Adapters) is { } hashes) fields["Lora hashes"] = hashes;
-                fields["Lora"] = string.Join(", ", plan.Adapters.Select(a => a.UnetStrength == a.TextEncoderStrength
-                    ? $"{a.Adapter.Name}: {a.UnetStrength.ToString(CultureInfo.InvariantCulture)}"
-                    : $"{a.Adapter.Name}: te {a.TextEncoderStrength.ToString(CultureInfo.InvariantCulture)} unet {a.UnetStrength.ToString(CultureInfo.InvariantCulture)}"));
+                fields["Lora"] = Adapters.AdapterInfotext.Strengths(plan.Adapters);
             }
             // A guider other than plain CFG (a plugin's, e.g. guidance_rescale) is recorded with its knobs.
             if (plan.Guider is not (VanillaCFG or IdentityGuider)) fields["Guider"] = ComponentText.Of(plan.Guider);
@@ -46,6 +44,11 @@ public static class PlanParameters
                 fields["Refiner switch at"] = r.Mode == RefinerMode.Handoff
                     ? r.At.ToString(CultureInfo.InvariantCulture)
                     : "strength " + r.At.ToString(CultureInfo.InvariantCulture);
+                if (!r.Adapters.IsDefaultOrEmpty)
+                {
+                    if (Adapters.AdapterInfotext.LoraHashes(r.Adapters) is { } hashes) fields["Refiner Lora hashes"] = hashes;
+                    fields["Refiner Lora"] = Adapters.AdapterInfotext.Strengths(r.Adapters);
+                }
             }
             return new GenerationParameters(row?.Text ?? "", row?.Negative ?? "", plan.Sigmas.Steps,
                 plan.Names.Sampler ?? plan.Sampler.GetType().Name, plan.Names.Schedule ?? "custom", CfgScale.Of(plan.Guider) ?? double.NaN,

@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+using Pipeline.Models.Bundles;
 using Pipeline.Conditioning;
 using Pipeline.Stages;
 
@@ -44,14 +46,7 @@ public static class PlanValidation
             }
             if (plan.Prompting is null) p.Add("the plan has no prompt options (use PromptOptions.Default)");
             else if (needRows && p.Count == 0) p.AddRange(PromptProblems(plan));
-            if (!plan.Adapters.IsDefault)
-                foreach (var use in plan.Adapters)
-                {
-                    if (use?.Adapter is null) { p.Add("an adapter use has no adapter"); continue; }
-                    if (!double.IsFinite(use.UnetStrength) || !double.IsFinite(use.TextEncoderStrength)) p.Add($"adapter '{use.Adapter.Name}': strengths must be finite");
-                    if (use.Adapter.ConfigName != plan.Model.Config.Name)
-                        p.Add($"adapter '{use.Adapter.Name}' was mapped for model config '{use.Adapter.ConfigName}', the plan's model is '{plan.Model.Config.Name}'");
-                }
+            p.AddRange(AdapterProblems(plan.Adapters, plan.Model, ""));
             if (plan.Conditioning is { } c && plan.Rows.Length > 0 && plan.Rows.Length != c.BatchSize)
                 p.Add($"{plan.Rows.Length} prompt rows but the precomputed conditioning has {c.BatchSize}");
         }
@@ -106,5 +101,18 @@ public static class PlanValidation
         }
         catch (ArgumentException e) { problems.Add(e.Message); }
         return problems;
+    }
+
+    /// <summary>Problems of adapter uses for <paramref name="model"/> (<paramref name="phase"/>: "" or "refiner ").</summary>
+    internal static IEnumerable<string> AdapterProblems(ImmutableArray<Adapters.AdapterUse> uses, SdxlModel model, string phase)
+    {
+        if (uses.IsDefault) yield break;
+        foreach (var use in uses)
+        {
+            if (use?.Adapter is null) { yield return $"a {phase}adapter use has no adapter"; continue; }
+            if (!double.IsFinite(use.UnetStrength) || !double.IsFinite(use.TextEncoderStrength)) yield return $"{phase}adapter '{use.Adapter.Name}': strengths must be finite";
+            if (use.Adapter.ConfigName != model.Config.Name)
+                yield return $"{phase}adapter '{use.Adapter.Name}' was mapped for model config '{use.Adapter.ConfigName}', the {(phase.Length == 0 ? "plan's model" : "refiner")} is '{model.Config.Name}'";
+        }
     }
 }

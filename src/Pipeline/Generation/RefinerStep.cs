@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+using Pipeline.Adapters;
 using Pipeline.Diffusion.Guidance;
 using Pipeline.Diffusion.Sampling;
 using Pipeline.Models.Bundles;
@@ -13,6 +15,9 @@ namespace Pipeline.Generation;
 /// latent does not depend on how many draws the base's sampler made.</para>
 /// <para>Conditioning: the plan's prompt rows with the refiner's aesthetic scores, or <see cref="Conditioning"/> when
 /// given (computed with the refiner's conditioner; not owned by the plan).</para>
+/// <para>Adapters: <see cref="Adapters"/> (mapped against the refiner's config) change the refiner for the refine phase,
+/// its conditioning included, applied the way the plan's <see cref="GenerationPlan.AdapterApplication"/> says; the base's
+/// adapters never touch the refiner.</para>
 /// </summary>
 public sealed record RefinerStep(SdxlModel Model, RefinerMode Mode, double At, ISampler Sampler, IGuider Guider, int Steps = 10)
 {
@@ -21,6 +26,11 @@ public sealed record RefinerStep(SdxlModel Model, RefinerMode Mode, double At, I
     public ConditioningPair? Conditioning { get; init; }
     /// <summary>The sampler's registry name, if it came from one (shown by <see cref="GenerationPlan.Describe"/>).</summary>
     public string? SamplerName { get; init; }
+    /// <summary>LoRA/LyCORIS adapters for the refiner phase (empty: none).</summary>
+    public ImmutableArray<AdapterUse> Adapters { get; init; } = ImmutableArray<AdapterUse>.Empty;
+
+    /// <summary>This step with <paramref name="adapters"/> for the refiner phase.</summary>
+    public RefinerStep WithAdapters(params AdapterUse[] adapters) => this with { Adapters = adapters.ToImmutableArray() };
 
     public static RefinerStep Handoff(SdxlModel model, double fraction, ISampler sampler, IGuider guider) =>
         new(model, RefinerMode.Handoff, fraction, sampler, guider);
@@ -40,6 +50,7 @@ public sealed record RefinerStep(SdxlModel Model, RefinerMode Mode, double At, I
         if (Mode == RefinerMode.SDEdit && !(At > 0 && At <= 1)) p.Add($"strength {At} must be in (0, 1]");
         if (Steps < 1) p.Add($"refiner steps {Steps} must be >= 1");
         if (!double.IsFinite(AestheticScore) || !double.IsFinite(NegativeAestheticScore)) p.Add("refiner aesthetic scores must be finite");
+        if (Model is not null) p.AddRange(PlanValidation.AdapterProblems(Adapters, Model, "refiner "));
         return p;
     }
 }

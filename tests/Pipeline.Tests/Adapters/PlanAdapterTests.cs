@@ -4,6 +4,7 @@ using Pipeline.Cli;
 using Pipeline.Generation;
 using Pipeline.Imaging;
 using Pipeline.Models.Bundles;
+using Pipeline.Stages;
 using Pipeline.Tests.Cli;
 using Pipeline.Tests.Generation;
 using Pipeline.Tests.Stages;
@@ -156,6 +157,114 @@ public sealed class PlanAdapterTests : IDisposable
     {
         using var image = PngImage.Read(path);
         return image.data<float>().ToArray();
+    }
+}
+
+/// <summary>Adapters on the refiner: their own list in the refiner step, applied for the refiner phase only.</summary>
+public sealed class RefinerAdapterTests : IDisposable
+{
+    readonly AdapterScratch _files = new();
+    readonly SdxlModel _base = SdxlModel.Create(TinyModels.Base);
+    readonly SdxlModel _refiner = SdxlModel.Create(TinyModels.Refiner);
+
+    public void Dispose()
+    {
+        _base.Dispose();
+        _refiner.Dispose();
+        _files.Dispose();
+    }
+
+    /// <summary>A kohya LoRA on a refiner UNet attention projection and on its open_clip's fused k slice.</summary>
+    string RefinerLora(string name)
+    {
+        var g = new TorchSharp.torch.Generator(4);
+        const string U = "lora_unet_input_blocks_3_1_transformer_blocks_0_attn2_to_k", T = "lora_te2_text_model_encoder_layers_0_self_attn_k_proj";
+        return _files.Write(name, [
+            (U + ".lora_down.weight", AdapterScratch.Random(g, 4, 32)), (U + ".lora_up.weight", AdapterScratch.Random(g, 64, 4)), (U + ".alpha", tensor(4f)),
+            (T + ".lora_down.weight", AdapterScratch.Random(g, 4, 32)), (T + ".lora_up.weight", AdapterScratch.Random(g, 32, 4)),
+        ]);
+    }
+
+    GenerationPlan Plan(RefinerMode mode) =>
+        TinyPlans.TextToImage(_base, steps: 4, seed: 5, sampler: "euler")
+            .WithRefiner(mode == RefinerMode.Handoff ? RefinerStep.Handoff(_refiner, 0.5, new Pipeline.Diffusion.Sampling.EulerEDMSampler(), new Pipeline.Diffusion.Guidance.VanillaCFG(2))
+                : RefinerStep.SdEdit(_refiner, 0.5, 3, new Pipeline.Diffusion.Sampling.EulerEDMSampler(), new Pipeline.Diffusion.Guidance.VanillaCFG(2)));
+
+    [Theory]
+    [InlineData(RefinerMode.Handoff, AdapterApplication.Merged)]
+    [InlineData(RefinerMode.SDEdit, AdapterApplication.Merged)]
+    [InlineData(RefinerMode.Handoff, AdapterApplication.OnTheFly)]
+    public void A_refiner_adapter_changes_the_refiner_phase_only_and_equals_merging_it_by_hand(RefinerMode mode, AdapterApplication how)
+    {
+        var adapter = Adapter.Load(RefinerLora("r"), _refiner);
+        Assert.Equal(2, adapter.Modules.Count);
+        var baseBefore = AdapterScratch.Snapshot(_base);
+        var refinerBefore = AdapterScratch.Snapshot(_refiner);
+        var plan = Plan(mode);
+        var withAdapter = plan with { Refiner = plan.Refiner!.WithAdapters(AdapterUse.Of(adapter, 0.7)), AdapterApplication = how };
+        Assert.Contains("for the refiner phase", withAdapter.Describe());
+        using var planned = withAdapter.RunLatents();
+        Assert.Empty(AdapterScratch.Changed(baseBefore, AdapterScratch.Snapshot(_base)));
+        Assert.Empty(AdapterScratch.Changed(refinerBefore, AdapterScratch.Snapshot(_refiner)));
+        Tensor byHand;
+        using (AdapterMerge.Apply(_refiner, adapter, 0.7)) byHand = plan.RunLatents();
+        using var without = plan.RunLatents();
+        using (byHand)
+        {
+            float diff = (byHand - planned).abs().max().item<float>(), effect = (byHand - without).abs().max().item<float>();
+            if (how == AdapterApplication.Merged) Assert.True(TinyPlans.Same(byHand, planned));
+            else Assert.True(diff < 1e-4f * Math.Max(1f, byHand.abs().max().item<float>()), $"on the fly vs merged: {diff}");
+            Assert.True(effect > 100 * Math.Max(diff, 1e-7f), $"the refiner adapter's effect {effect}");
+        }
+        // The base phase alone is untouched by a refiner adapter.
+        using var baseOnly = (withAdapter with { Refiner = null }).RunLatents();
+        using var baseOnlyPlain = (plan with { Refiner = null }).RunLatents();
+        Assert.True(TinyPlans.Same(baseOnly, baseOnlyPlain));
+    }
+
+    [Fact]
+    public void A_refiner_adapter_is_recorded_and_one_mapped_for_the_base_is_refused()
+    {
+        var adapter = Adapter.Load(RefinerLora("rl"), _refiner);
+        var plan = Plan(RefinerMode.SDEdit);
+        var withAdapter = plan with { Refiner = plan.Refiner!.WithAdapters(AdapterUse.Of(adapter, 0.5)) };
+        using (var result = withAdapter.Run())
+        {
+            var extra = result.Parameters[0].Extra!;
+            Assert.Equal($"rl: {adapter.Hashes.Short}", extra["Refiner Lora hashes"]);
+            Assert.Equal("rl: 0.5", extra["Refiner Lora"]);
+            Assert.False(extra.ContainsKey("Lora hashes"));
+        }
+        var forBase = Adapter.Load(_files.Write("b", [
+            ("lora_unet_input_blocks_3_1_transformer_blocks_0_attn1_to_q.lora_down.weight", AdapterScratch.Random(new TorchSharp.torch.Generator(1), 4, 64)),
+            ("lora_unet_input_blocks_3_1_transformer_blocks_0_attn1_to_q.lora_up.weight", AdapterScratch.Random(new TorchSharp.torch.Generator(2), 64, 4)),
+        ]), _base);
+        var wrong = plan with { Refiner = plan.Refiner!.WithAdapters(AdapterUse.Of(forBase, 1)) };
+        var problem = Assert.Single(wrong.Problems());
+        Assert.Equal("refiner adapter 'b' was mapped for model config 'tiny-base', the refiner is 'tiny-refiner'", problem);
+    }
+
+    [Fact]
+    public void The_CLI_applies_refiner_loras_and_refuses_them_without_a_refiner()
+    {
+        string checkpoint = Path.Combine(_files.Dir, "base.safetensors"), refiner = Path.Combine(_files.Dir, "refiner.safetensors");
+        _base.Save(checkpoint);
+        _refiner.Save(refiner);
+        var lora = RefinerLora("polish");
+        string[] common = { "--checkpoint", checkpoint, "--width", "32", "--height", "32", "--steps", "4", "--seed", "3", "--sampler", "euler" };
+        var out1 = Path.Combine(_files.Dir, "r.png");
+        var (code, output) = CliHarness.Sdxl(new[] { "txt2img", "a red circle", "--refiner", refiner, "--refiner-lora", lora + ":0.5", "--out", out1 }.Concat(common).ToArray());
+        Assert.True(code == ExitCodes.Ok, output);
+        Assert.Contains("refiner lora polish", output);
+        var info = PngTextChunks.Read(File.ReadAllBytes(out1))["parameters"];
+        Assert.Contains("Refiner Lora: \"polish: 0.5\"", info);
+        (code, output) = CliHarness.Sdxl(new[] { "txt2img", "a red circle", "--refiner-lora", lora, "--out", Path.Combine(_files.Dir, "n.png") }.Concat(common).ToArray());
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("--refiner-lora needs --refiner", output);
+        // A missing file is refused before any model loads.
+        (code, output) = CliHarness.Sdxl(new[] { "txt2img", "a red circle", "--refiner", refiner, "--refiner-lora", Path.Combine(_files.Dir, "x.safetensors"), "--out", Path.Combine(_files.Dir, "n.png") }.Concat(common).ToArray());
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("--refiner-lora: no such file", output);
     }
 }
 
