@@ -88,6 +88,10 @@ public sealed record VaeTrainingSettings : TrainingSettings
 {
     public double KlWeight { get; init; } = 1e-6;
     public double L2Weight { get; init; } = 0.0;
+    /// <summary>Train the decoder (and <c>post_quant_conv</c>) only, the encoder frozen — as Stability's
+    /// sd-vae-ft-ema/ft-mse fine-tunes: the latent space stays the one the UNets were trained on, so a fine-tuned
+    /// decoder drops into an existing model. The KL term has nothing to train then and must be 0.</summary>
+    public bool DecoderOnly { get; init; }
 
     public VaeTrainingSettings() => EmaDecay = 0.0;
 
@@ -96,6 +100,7 @@ public sealed record VaeTrainingSettings : TrainingSettings
         foreach (var p in base.Problems()) yield return p;
         if (!(KlWeight >= 0)) yield return $"KL weight {KlWeight} must be >= 0";
         if (!(L2Weight >= 0)) yield return $"L2 weight {L2Weight} must be >= 0";
+        if (DecoderOnly && KlWeight != 0) yield return $"a decoder-only fine-tune has no KL term to train: KL weight must be 0, got {KlWeight}";
     }
 }
 

@@ -9,7 +9,9 @@ namespace Pipeline.Training;
 /// <summary>
 /// Trains an <see cref="AutoencoderKL"/> on <see cref="TrainingBatch.Images"/>: encode → posterior sample (seeded) →
 /// decode; loss per image Σ|x − x̂| + L2Weight·Σ(x − x̂)² + KlWeight·KL (sgm's KL-regularised autoencoder loss without
-/// GAN and LPIPS), divided by the image's element count; mean over the batch.
+/// GAN and LPIPS), divided by the image's element count; mean over the batch. With
+/// <see cref="VaeTrainingSettings.DecoderOnly"/> the encoder and <c>quant_conv</c> are frozen (encoded without a graph)
+/// and only <c>post_quant_conv</c> and the decoder learn.
 /// </summary>
 public sealed class VaeTrainer : Trainer
 {
@@ -23,10 +25,15 @@ public sealed class VaeTrainer : Trainer
         Vae = vae ?? throw new ArgumentNullException(nameof(vae));
         Settings = settings;
         if (vae.ComputeDType != ScalarType.Float32) throw new ArgumentException($"training needs a float32 VAE, got {vae.ComputeDType}");
-        foreach (var p in vae.parameters()) p.requires_grad = true;
-        Initialize(vae.named_parameters().Select(np => (np.name, np.parameter)).ToList());
+        var trained = vae.named_parameters().Where(np => !settings.DecoderOnly || IsDecoderSide(np.name)).ToList();
+        foreach (var (name, p) in vae.named_parameters()) p.requires_grad = !settings.DecoderOnly || IsDecoderSide(name);
+        Initialize(trained.Select(np => (np.name, np.parameter)).ToList());
         _random = new SeededRandom(settings.Seed);
     }
+
+    /// <summary>Whether a VAE parameter is on the decoder side (<c>post_quant_conv.*</c>, <c>decoder.*</c>).</summary>
+    public static bool IsDecoderSide(string name) =>
+        name.StartsWith("decoder.", StringComparison.Ordinal) || name.StartsWith("post_quant_conv.", StringComparison.Ordinal);
 
     protected override string Kind => "vae";
 
@@ -40,7 +47,9 @@ public sealed class VaeTrainer : Trainer
     protected override Tensor Loss(TrainingBatch batch)
     {
         var x = batch.Images.to(ScalarType.Float32, Vae.parameters().First().device);
-        using var posterior = Vae.Encode(x);
+        DiagonalGaussianDistribution posterior;
+        using (Settings.DecoderOnly ? no_grad() : null) posterior = Vae.Encode(x);
+        using var disposePosterior = posterior;
         var z = posterior.Sample(_random.Normal(posterior.Mean.shape, CPU));
         var reconstruction = Vae.Decode(z);
         var diff = reconstruction - x;

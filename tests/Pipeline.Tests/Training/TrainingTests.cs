@@ -4,6 +4,7 @@ using Pipeline.Models.TextEncoders;
 using Pipeline.Models.Unet;
 using Pipeline.Models.Vae;
 using Pipeline.Training;
+using Pipeline.Training.World;
 using TorchSharp;
 using Xunit;
 using Xunit.Abstractions;
@@ -175,6 +176,65 @@ public class TrainingTests(ITestOutputHelper output)
             Assert.True(File.ReadAllBytes(straight).AsSpan().SequenceEqual(File.ReadAllBytes(resumed)));
         }
         finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public void A_decoder_only_fine_tune_changes_the_decoder_and_keeps_the_encoder_and_its_latents()
+    {
+        var data = new FakeTrainingData(4, 32, 32, seed: 3, repeatFirstBatch: true);
+        using var vae = new AutoencoderKL(Vae);
+        var before = vae.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
+        using var batch = data.Batch(0);
+        Tensor latentsBefore;
+        using (no_grad()) latentsBefore = vae.Encode(batch.Images).Mean.clone();
+        var settings = new VaeTrainingSettings { Steps = 8, LearningRate = 2e-3, WarmupSteps = 1, Seed = 4, KlWeight = 0, L2Weight = 1.0, DecoderOnly = true };
+        using (var trainer = new VaeTrainer(vae, data, settings))
+        {
+            Assert.All(trainer.Trainable, p => Assert.True(VaeTrainer.IsDecoderSide(p.Name), p.Name));
+            trainer.Train();
+        }
+        int changed = 0;
+        foreach (var (name, t) in vae.state_dict())
+        {
+            bool same = t.eq(before[name]).all().item<bool>();
+            if (!VaeTrainer.IsDecoderSide(name)) Assert.True(same, $"{name} is on the encoder side and changed");
+            else if (!same) changed++;
+        }
+        Assert.True(changed > 10, $"only {changed} decoder tensors changed");
+        using (no_grad())
+        using (var latentsAfter = vae.Encode(batch.Images).Mean)
+            Assert.True(latentsAfter.eq(latentsBefore).all().item<bool>(), "the latent space moved");
+        Assert.Contains("KL weight must be 0", Assert.Throws<ArgumentException>(() =>
+            new VaeTrainer(vae, data, settings with { KlWeight = 1e-6 })).Message);
+        latentsBefore.Dispose();
+        foreach (var t in before.Values) t.Dispose();
+    }
+
+    [Fact]
+    public void Any_colour_world_data_mixes_random_colours_with_the_base_world()
+    {
+        var settings = new AnyColourWorldSettings(ShapeWorldSettings.Base(5, 8), RandomShare: 0.5, MinContrast: 80);
+        var data = new AnyColourWorldData(settings);
+        var baseData = new ShapeWorldData(settings.World);
+        int random = 0, n = 0;
+        for (long b = 0; b < 40; b++)
+        {
+            var scenes = data.Scenes(b);
+            var plain = baseData.Scenes(b);
+            for (int j = 0; j < scenes.Count; j++, n++)
+            {
+                var labels = data.RandomLabels(b * 8 + j);
+                if (labels is null) { Assert.Equal(plain[j], scenes[j]); continue; }
+                random++;
+                Assert.Equal(labels, scenes[j].Labels);
+                var (c, g) = (labels.Color, labels.Background);
+                Assert.True(Math.Sqrt((c.R - g.R) * (c.R - g.R) + (c.G - g.G) * (c.G - g.G) + (c.B - g.B) * (c.B - g.B)) >= 80);
+            }
+        }
+        output.WriteLine($"random colours in {random} of {n} samples");
+        Assert.InRange(random / (double)n, 0.42, 0.58);
+        Assert.Equal(data.Scenes(3), new AnyColourWorldData(settings).Scenes(3));
+        Assert.Throws<ArgumentException>(() => new AnyColourWorldData(settings with { RandomShare = 1.5 }));
     }
 
     [Fact]
