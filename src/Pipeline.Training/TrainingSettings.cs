@@ -92,16 +92,6 @@ public sealed record VaeTrainingSettings : TrainingSettings
     /// sd-vae-ft-ema/ft-mse fine-tunes: the latent space stays the one the UNets were trained on, so a fine-tuned
     /// decoder drops into an existing model. The KL term has nothing to train then and must be 0.</summary>
     public bool DecoderOnly { get; init; }
-    /// <summary>Weight of the worst 4×4 patch's mean |x − x̂| per image (0: off): a few-pixel defect costs what the mean
-    /// error of the whole image costs, so the decoder cannot leave a speck for a lower mean.</summary>
-    public double PeakWeight { get; init; }
-    /// <summary>Weight of the decoder's activation-spike penalty (0: off): at every up-block output, the mean over
-    /// positions of relu(‖a‖ / mean‖a‖ − <see cref="SpikeRatio"/>)², ‖a‖ the channel norm at a position. Penalises the
-    /// few high-norm positions a network keeps to steer its GroupNorm statistics (StyleGAN's "droplet" artefact), which
-    /// is what put a speck into the top-left corner of the tiny default's images.</summary>
-    public double SpikeWeight { get; init; }
-    /// <summary>Channel-norm ratio to the mean above which <see cref="SpikeWeight"/> penalises.</summary>
-    public double SpikeRatio { get; init; } = 4;
 
     public VaeTrainingSettings() => EmaDecay = 0.0;
 
@@ -110,9 +100,6 @@ public sealed record VaeTrainingSettings : TrainingSettings
         foreach (var p in base.Problems()) yield return p;
         if (!(KlWeight >= 0)) yield return $"KL weight {KlWeight} must be >= 0";
         if (!(L2Weight >= 0)) yield return $"L2 weight {L2Weight} must be >= 0";
-        if (!(PeakWeight >= 0)) yield return $"peak weight {PeakWeight} must be >= 0";
-        if (!(SpikeWeight >= 0)) yield return $"spike weight {SpikeWeight} must be >= 0";
-        if (!(SpikeRatio >= 1)) yield return $"spike ratio {SpikeRatio} must be >= 1";
         if (DecoderOnly && KlWeight != 0) yield return $"a decoder-only fine-tune has no KL term to train: KL weight must be 0, got {KlWeight}";
     }
 }

@@ -51,31 +51,14 @@ public sealed class VaeTrainer : Trainer
         using (Settings.DecoderOnly ? no_grad() : null) posterior = Vae.Encode(x);
         using var disposePosterior = posterior;
         var z = posterior.Sample(_random.Normal(posterior.Mean.shape, CPU));
-        // The decoder disposes its intermediates per block: each block's penalty leaves its scope detached, and the
-        // handles are released once summed (the graph keeps what backward needs).
-        var blockSpikes = new List<Tensor>();
-        Action<string, Tensor> observe = (name, a) =>
-        {
-            if (!name.StartsWith("decoder.up.", StringComparison.Ordinal) || a.dim() != 4) return;
-            var norm = a.square().sum(new long[] { 1 }).add(1e-12).sqrt();                       // [B, H, W]
-            var typical = norm.flatten(1).mean(new long[] { 1 }).detach().reshape(-1, 1, 1);
-            var excess = nn.functional.relu(norm / typical - Settings.SpikeRatio).square().flatten(1).mean(new long[] { 1 });
-            blockSpikes.Add(excess.DetachFromDisposeScope());
-        };
-        var reconstruction = Vae.Decode(z, observe: Settings.SpikeWeight > 0 ? observe : null);
-        Tensor? spikes = blockSpikes.Count == 0 ? null : stack(blockSpikes).sum(new long[] { 0 });
-        foreach (var t in blockSpikes) t.Dispose();
+        var reconstruction = Vae.Decode(z);
         var diff = reconstruction - x;
         long b = x.shape[0];
         double elements = x.numel() / (double)b;
         var perImage = diff.abs().reshape(b, -1).sum(1);
         if (Settings.L2Weight > 0) perImage = perImage + Settings.L2Weight * diff.square().reshape(b, -1).sum(1);
         if (Settings.KlWeight > 0) perImage = perImage + Settings.KlWeight * posterior.Kl();
-        var loss = perImage / elements;
-        if (Settings.PeakWeight > 0)
-            loss = loss + Settings.PeakWeight * nn.functional.avg_pool2d(diff.abs().mean(new long[] { 1 }, keepdim: true), 4, 4).flatten(1).max(1).values;
-        if (spikes is not null) loss = loss + Settings.SpikeWeight * spikes;
-        return loss.mean();
+        return (perImage / elements).mean();
     }
 
     /// <summary>

@@ -32,24 +32,18 @@ public static class TinyTraining
         var wanted = stages.ToLowerInvariant() switch
         {
             "all" => new[] { "vae", "base", "refiner" },
-            "vae" or "base" or "refiner" or "decoder" => new[] { stages.ToLowerInvariant() },
-            _ => throw new ArgumentException($"unknown training stage '{stages}'; valid: all, vae, base, refiner, decoder"),
+            "vae" or "base" or "refiner" => new[] { stages.ToLowerInvariant() },
+            _ => throw new ArgumentException($"unknown training stage '{stages}'; valid: all, vae, base, refiner"),
         };
         var vaePath = Path.Combine(workFolder, VaeFile);
-        if (wanted.Contains("decoder"))
-        {
-            FineTuneShippedDecoder(plan, Path.Combine(outputFolder, BaseFile), Path.Combine(outputFolder, RefinerFile), vaePath, report, cancel);
-            return;
-        }
         if (wanted.Contains("vae")) TrainVae(plan, vaePath, report, cancel);
         if (wanted.Contains("base")) TrainDiffusion(plan, SdxlModelConfig.TinyBase, vaePath, Path.Combine(outputFolder, BaseFile), workFolder, refiner: false, report, cancel);
         if (wanted.Contains("refiner")) TrainDiffusion(plan, SdxlModelConfig.TinyRefiner, vaePath, Path.Combine(outputFolder, RefinerFile), workFolder, refiner: true, report, cancel);
     }
 
     /// <summary>
-    /// The VAE in three phases: L1 + KL at a high learning rate, then L1 + L2 + KL at a lower one (the L2 term sharpens
-    /// colours), then the decoder alone on any colours (<see cref="DecoderPhase"/>). Each phase's weights are kept in the
-    /// work folder, so a rerun resumes at the next phase.
+    /// The VAE in two phases: L1 + KL at a high learning rate, then L1 + L2 + KL at a lower one (the L2 term sharpens
+    /// colours). Phase 1's weights are kept in the work folder, so a rerun resumes at phase 2.
     /// </summary>
     static void TrainVae(TinyTrainingPlan plan, string vaePath, Action<TinyTrainingEvent> report, CancellationToken cancel)
     {
@@ -74,78 +68,17 @@ public static class TinyTraining
                 trainer.Train(new TrainingCallbacks(OnStep: p => report(new("vae phase 1", p))), cancel: cancel);
             SafeTensorsWriter.Write(phase1, vae.state_dict().Select(kv => new KeyValuePair<string, Tensor>(kv.Key, kv.Value)).ToList());
         }
-        var phase2 = Path.Combine(Path.GetDirectoryName(vaePath)!, "vae-phase2.safetensors");
-        if (File.Exists(phase2))
+        var refine = new VaeTrainingSettings
         {
-            using var f = SafeTensorsFile.Open(phase2);
-            StateDictLoader.Load(vae, f);
-            report(new("vae", Message: $"phase 2 loaded from {phase2}"));
-        }
-        else
-        {
-            var refine = new VaeTrainingSettings
-            {
-                Steps = plan.VaeRefineSteps, LearningRate = plan.VaeRefineLearningRate, WarmupSteps = Math.Min(50, plan.VaeRefineSteps / 4 + 1),
-                Decay = LearningRateDecay.Cosine, Seed = plan.Seed + 1, L2Weight = plan.VaeRefineL2Weight,
-            };
-            using (var trainer = new VaeTrainer(vae, new ShapeWorldData(plan.World(1, plan.VaeBatch, WorldBuckets.MultiAspect)), refine))
-                trainer.Train(new TrainingCallbacks(OnStep: p => report(new("vae phase 2", p))), cancel: cancel);
-            SafeTensorsWriter.Write(phase2, vae.state_dict().Select(kv => new KeyValuePair<string, Tensor>(kv.Key, kv.Value)).ToList());
-        }
-        DecoderPhase(plan, vae, report, cancel);
+            Steps = plan.VaeRefineSteps, LearningRate = plan.VaeRefineLearningRate, WarmupSteps = Math.Min(50, plan.VaeRefineSteps / 4 + 1),
+            Decay = LearningRateDecay.Cosine, Seed = plan.Seed + 1, L2Weight = plan.VaeRefineL2Weight,
+        };
+        using (var trainer = new VaeTrainer(vae, new ShapeWorldData(plan.World(1, plan.VaeBatch, WorldBuckets.MultiAspect)), refine))
+            trainer.Train(new TrainingCallbacks(OnStep: p => report(new("vae phase 2", p))), cancel: cancel);
         double scale = VaeTrainer.MeasureScaleFactor(vae, new ShapeWorldData(plan.World(7, 32, WorldBuckets.MultiAspect)), batches: 4, seed: plan.Seed);
         report(new("vae", Message: $"latent scale factor 1/std = {scale:F4}"));
         var tensors = vae.state_dict().Select(kv => new KeyValuePair<string, Tensor>(kv.Key, kv.Value)).ToList();
         SafeTensorsWriter.Write(vaePath, tensors, new Dictionary<string, string> { ["scale_factor"] = scale.ToString("R", System.Globalization.CultureInfo.InvariantCulture) });
-    }
-
-    /// <summary>
-    /// Phase 3: the decoder (and <c>post_quant_conv</c>) alone, the encoder frozen, on the shape world with half of the
-    /// samples in random sRGB colours (<see cref="AnyColourWorldData"/>), L1 + L2. The latent space does not move, so the
-    /// UNets trained on it are unaffected; the decoder learns colours outside the palette (a palette-only decoder showed
-    /// pink as white) and loses the top-left corner speck it had.
-    /// </summary>
-    public static void DecoderPhase(TinyTrainingPlan plan, AutoencoderKL vae, Action<TinyTrainingEvent> report, CancellationToken cancel)
-    {
-        if (plan.VaeDecoderSteps <= 0) return;
-        var settings = new VaeTrainingSettings
-        {
-            Steps = plan.VaeDecoderSteps, LearningRate = plan.VaeDecoderLearningRate, WarmupSteps = Math.Min(20, plan.VaeDecoderSteps / 4 + 1),
-            Decay = LearningRateDecay.Cosine, Seed = plan.Seed + 3, KlWeight = 0, L2Weight = plan.VaeRefineL2Weight, DecoderOnly = true,
-        };
-        var data = new AnyColourWorldData(new AnyColourWorldSettings(plan.World(3, plan.VaeBatch, WorldBuckets.MultiAspect), plan.VaeDecoderRandomShare));
-        using var trainer = new VaeTrainer(vae, data, settings);
-        trainer.Train(new TrainingCallbacks(OnStep: p => report(new("vae phase 3 (decoder)", p))), cancel: cancel);
-    }
-
-    /// <summary>
-    /// <c>--stage decoder</c>: phase 3 on the VAE of finished checkpoints — the base's VAE decoder is fine-tuned and
-    /// written into the base and the refiner (they share the VAE), everything else kept. A checkpoint marked as already
-    /// fine-tuned is left alone. Also writes the fine-tuned VAE to <paramref name="vaePath"/>.
-    /// </summary>
-    static void FineTuneShippedDecoder(TinyTrainingPlan plan, string basePath, string refinerPath, string vaePath,
-        Action<TinyTrainingEvent> report, CancellationToken cancel)
-    {
-        const string Mark = "pipeline.vae_decoder_finetune";
-        foreach (var path in new[] { basePath, refinerPath })
-            if (!File.Exists(path)) throw new InvalidOperationException($"the decoder stage fine-tunes finished checkpoints; {path} does not exist");
-        using (var f = SafeTensorsFile.Open(basePath))
-            if (f.Metadata.ContainsKey(Mark)) { report(new("decoder", Message: $"{basePath} already has a fine-tuned decoder: skipped")); return; }
-        using var model = SdxlModel.Load(basePath);
-        DecoderPhase(plan, model.FirstStage, report, cancel);
-        var note = $"{plan.VaeDecoderSteps} steps, lr {plan.VaeDecoderLearningRate}, random-colour share {plan.VaeDecoderRandomShare}, seed {plan.Seed + 3}";
-        SafeTensorsWriter.Write(vaePath, model.FirstStage.state_dict().Select(kv => new KeyValuePair<string, Tensor>(kv.Key, kv.Value)).ToList(),
-            new Dictionary<string, string> { ["scale_factor"] = model.Config.Vae.ScaleFactor.ToString("R", System.Globalization.CultureInfo.InvariantCulture) });
-        foreach (var path in new[] { basePath, refinerPath })
-        {
-            Dictionary<string, string> meta;
-            using (var f = SafeTensorsFile.Open(path)) meta = f.Metadata.Where(kv => kv.Key != SdxlModelConfigJson.MetadataKey).ToDictionary(kv => kv.Key, kv => kv.Value);
-            meta[Mark] = note;
-            using var target = SdxlModel.Load(path);
-            using (var vaeFile = SafeTensorsFile.Open(vaePath)) StateDictLoader.Load(target.FirstStage, vaeFile);
-            target.Save(path, ScalarType.Float16, meta);
-            report(new("decoder", Message: $"wrote {path} with the fine-tuned decoder"));
-        }
     }
 
     static void TrainDiffusion(TinyTrainingPlan plan, SdxlModelConfig config, string vaePath, string outPath, string workFolder, bool refiner,

@@ -8,8 +8,7 @@ namespace Pipeline.Training.TinyDefault;
 public sealed record DiffusionStage(string Name, long Steps, IReadOnlyList<ImageSize> Buckets, double LearningRate = 1e-3, long WarmupSteps = 100);
 
 /// <summary>
-/// How the embedded default is trained: the VAE first (phase 1 L1 + KL, phase 2 + L2, phase 3 a decoder-only fine-tune on
-/// any colours, which leaves the latent space alone), then the base in stages (low resolution → 64×64 → multi-aspect),
+/// How the embedded default is trained: the VAE first, then the base in stages (low resolution → 64×64 → multi-aspect),
 /// then the refiner on the first 200 noise scales with high-quality (large-original) data. Deterministic given the seed.
 /// <see cref="LossWeighting"/> replaces the ε weighting of every diffusion stage; <see cref="SigmaSampler"/> replaces the
 /// uniform draw over the 1000 discrete noise scales of the base stages (the refiner keeps its first
@@ -19,7 +18,6 @@ public sealed record TinyTrainingPlan(
     long Seed = 20251126,
     long VaeSteps = 900, int VaeBatch = 32, double VaeLearningRate = 2e-3,
     long VaeRefineSteps = 1500, double VaeRefineLearningRate = 1e-3, double VaeRefineL2Weight = 1.0,
-    long VaeDecoderSteps = 600, double VaeDecoderLearningRate = 5e-4, double VaeDecoderRandomShare = 0.5,
     int BaseBatch = 64, IReadOnlyList<DiffusionStage>? BaseStages = null,
     int RefinerBatch = 64, long RefinerSteps = 700, int RefinerMaxIdx = 200,
     double EmaDecay = 0.999, double CropProbability = 0.5,
@@ -37,7 +35,6 @@ public sealed record TinyTrainingPlan(
     {
         VaeSteps = Math.Max(1, (long)(VaeSteps * factor)),
         VaeRefineSteps = Math.Max(1, (long)(VaeRefineSteps * factor)),
-        VaeDecoderSteps = VaeDecoderSteps == 0 ? 0 : Math.Max(1, (long)(VaeDecoderSteps * factor)),
         RefinerSteps = Math.Max(1, (long)(RefinerSteps * factor)),
         BaseStages = EffectiveBaseStages.Select(s => s with { Steps = Math.Max(1, (long)(s.Steps * factor)), WarmupSteps = Math.Min(s.WarmupSteps, Math.Max(1, (long)(s.Steps * factor) / 4)) }).ToList(),
     };
