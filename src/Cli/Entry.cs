@@ -18,7 +18,7 @@ public static partial class Entry
         ("make-checkpoint", typeof(MakeCheckpointCommand.Settings)), ("info", typeof(InfoCommand.Settings)),
         ("run", typeof(RunCommand.Settings)), ("plugins", typeof(EmptyCommandSettings)),
         ("prompt", typeof(PromptCommand.Settings)), ("make-embedding", typeof(MakeEmbeddingCommand.Settings)),
-        ("train-lora", typeof(TrainLoraCommand.Settings)),
+        ("train-lora", typeof(TrainLoraCommand.Settings)), ("inpaint", typeof(InpaintCommand.Settings)),
     };
 
     public static int Run(string[] args)
@@ -70,6 +70,9 @@ public static partial class Entry
                 .WithExample("txt2img", "\"a red circle on a blue background\"", "--seed", "1", "--out", "circle.png");
             config.AddCommand<Img2ImgCommand>("img2img")
                 .WithDescription("Change an image towards a prompt (SDEdit): --strength sets how much.");
+            config.AddCommand<InpaintCommand>("inpaint")
+                .WithDescription("Repaint the white part of a mask (any model; A1111's inpainting): --strength, --mask-blur.")
+                .WithExample("inpaint", "circle.png", "mask.png", "\"a blue circle on a blue background\"", "--seed", "1");
             config.AddCommand<TrainCommand>("train")
                 .WithDescription("Train the embedded default (tiny SDXL on the shape world): VAE, base, refiner.");
             config.AddCommand<TrainLoraCommand>("train-lora")

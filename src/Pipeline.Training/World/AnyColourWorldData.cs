@@ -51,16 +51,7 @@ public sealed class AnyColourWorldData : ITrainingData
     static double Distance(WorldColor a, WorldColor b) =>
         Math.Sqrt((a.R - b.R) * (a.R - b.R) + (a.G - b.G) * (a.G - b.G) + (a.B - b.B) * (a.B - b.B));
 
-    public IReadOnlyList<WorldScene> Scenes(long index)
-    {
-        if (index < 0) throw new ArgumentOutOfRangeException(nameof(index), index, "batch index must be ≥ 0");
-        var world = Settings.World;
-        var bucket = _world.BucketOf(index);
-        return Enumerable.Range(0, world.BatchSize)
-            .Select(j => index * world.BatchSize + j)
-            .Select(k => WorldScenes.Draw(world, bucket, world.Seed, k, RandomLabels(k)))
-            .ToArray();
-    }
+    public IReadOnlyList<WorldScene> Scenes(long index) => _world.Scenes(index, RandomLabels);
 
     public TrainingBatch Batch(long index) => ShapeWorldData.Render(Scenes(index));
 }

@@ -47,16 +47,7 @@ public sealed class ConceptWorldData : ITrainingData
             : new WorldLabels(Settings.Concept, shape, other);
     }
 
-    public IReadOnlyList<WorldScene> Scenes(long index)
-    {
-        if (index < 0) throw new ArgumentOutOfRangeException(nameof(index), index, "batch index must be ≥ 0");
-        var world = Settings.World;
-        var bucket = _world.BucketOf(index);
-        return Enumerable.Range(0, world.BatchSize)
-            .Select(j => index * world.BatchSize + j)
-            .Select(k => WorldScenes.Draw(world, bucket, world.Seed, k, ConceptLabels(k)))
-            .ToArray();
-    }
+    public IReadOnlyList<WorldScene> Scenes(long index) => _world.Scenes(index, ConceptLabels);
 
     public TrainingBatch Batch(long index) => ShapeWorldData.Render(Scenes(index));
 }

@@ -21,12 +21,18 @@ public sealed class ShapeWorldData : ITrainingData
     }
 
     /// <summary>The scenes of batch <paramref name="index"/> (what <see cref="Batch"/> renders).</summary>
-    public IReadOnlyList<WorldScene> Scenes(long index)
+    public IReadOnlyList<WorldScene> Scenes(long index) => Scenes(index, _ => null);
+
+    /// <summary>Batch <paramref name="index"/>'s scenes with sample k's labels replaced by <paramref name="labelsOf"/>(k)
+    /// where that is not null (geometry, sizes and crops stay the base stream's draws).</summary>
+    public IReadOnlyList<WorldScene> Scenes(long index, Func<long, WorldLabels?> labelsOf)
     {
+        ArgumentNullException.ThrowIfNull(labelsOf);
         if (index < 0) throw new ArgumentOutOfRangeException(nameof(index), index, "batch index must be ≥ 0");
         var bucket = BucketOf(index);
         return Enumerable.Range(0, Settings.BatchSize)
-            .Select(j => WorldScenes.Draw(Settings, bucket, Settings.Seed, index * Settings.BatchSize + j))
+            .Select(j => index * Settings.BatchSize + j)
+            .Select(k => WorldScenes.Draw(Settings, bucket, Settings.Seed, k, labelsOf(k)))
             .ToArray();
     }
 

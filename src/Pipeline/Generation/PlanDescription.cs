@@ -36,6 +36,9 @@ public static class PlanDescription
         if (plan.Init is { } init)
             Line("init", $"{(init.IsLatent ? "latent" : "image")} [{string.Join(", ", init.Tensor.shape)}], strength {ComponentText.Number(init.Strength)}" +
                 (Safe(() => plan.RunSigmas) is { } run ? $" → runs {Summary(run)}" : ""));
+        if (plan.Init?.Mask is { } mask)
+            Line("inpaint", $"mask [{string.Join(", ", mask.Mask?.shape ?? Array.Empty<long>())}] (white = repaint), blur {mask.Blur} px; " +
+                "the kept region follows the init latent at every σ" + (plan.Init.IsLatent ? "" : ", the result is composited onto the original pixels"));
         Line("sampler", $"{(plan.Names.Sampler is { } n ? n + ": " : "")}{ComponentText.Of(plan.Sampler)}");
         Line("guider", ComponentText.Of(plan.Guider));
         if (plan.Refiner is { } r)

@@ -48,6 +48,14 @@ public static class PlanExecutor
         try
         {
             var images = DecodeStage.Run(plan.Model.FirstStage, latents, plan.Decode);
+            if (plan.Init is { Mask: { } mask, IsLatent: false } init)
+            {
+                // Inpainting: the original pixels outside the (blurred) mask, exactly.
+                using var decoded = images;
+                using var scope = NewDisposeScope();
+                var pixelMask = InpaintStage.BlurMask(mask.Mask.to(ScalarType.Float32, decoded.device), mask.Blur);
+                images = InpaintStage.Composite(decoded, init.Tensor, pixelMask).MoveToOuterDisposeScope();
+            }
             return new GenerationResult(images, latents, PlanParameters.For(plan, tokens), tokens?.PromptTokensDropped ?? 0, tokens?.NegativeTokensDropped ?? 0);
         }
         catch
@@ -78,19 +86,34 @@ public static class PlanExecutor
         using var owned = plan.Conditioning is null ? ConditionStage.Run(model.Conditioner, tokens!, plan.Rows) : null;
         var source = plan.Noise.Create(plan.Seed, sigmas);
         using var disposeSource = source as IDisposable;
+        var conditioning = plan.Conditioning ?? owned!;
+        if (plan.Init is { Mask: { } mask } masked)
+        {
+            // Inpainting: the same start as img2img (one draw n, x = x0 + n·σ0), sampled through the masked denoiser.
+            using var scope = NewDisposeScope();
+            var clean = Clean(plan, masked);
+            var n = source.Next(clean);
+            var start = clean + n * sigmas[0];
+            var latentMask = InpaintStage.LatentMask(InpaintStage.BlurMask(mask.Mask.to(ScalarType.Float32, model.Device), mask.Blur),
+                model.Config.Vae.DownscaleFactor);
+            return DenoiseStage.Run(model, start, sigmas, conditioning, plan.Sampler, plan.Guider, source, options,
+                wrap: d => InpaintStage.Wrap(d, clean, n, latentMask)).MoveToOuterDisposeScope();
+        }
         using var x = plan.Init is { } init ? Start(plan, init, source, sigmas) : NoiseStage.Initial(source, plan.LatentShape, sigmas, model.Device);
-        return DenoiseStage.Run(model, x, sigmas, plan.Conditioning ?? owned!, plan.Sampler, plan.Guider, source, options);
+        return DenoiseStage.Run(model, x, sigmas, conditioning, plan.Sampler, plan.Guider, source, options);
     }
 
     /// <summary>img2img: the init image encoded (or the init latent) noised to the first σ of the run.</summary>
     static Tensor Start(GenerationPlan plan, InitInput init, INoiseSource source, Sigmas sigmas)
     {
         using var scope = NewDisposeScope();
-        var clean = init.IsLatent
-            ? init.Tensor.to(ScalarType.Float32, plan.Model.Device).expand(plan.BatchSize, -1, -1, -1)
-            : EncodeStage.Run(plan.Model, init.Tensor, plan.BatchSize);
-        return NoiseStage.Renoise(source, clean, sigmas[0]).MoveToOuterDisposeScope();
+        return NoiseStage.Renoise(source, Clean(plan, init), sigmas[0]).MoveToOuterDisposeScope();
     }
+
+    /// <summary>The clean init latent, one per row: the init latent, or the init image encoded.</summary>
+    static Tensor Clean(GenerationPlan plan, InitInput init) => init.IsLatent
+        ? init.Tensor.to(ScalarType.Float32, plan.Model.Device).expand(plan.BatchSize, -1, -1, -1)
+        : EncodeStage.Run(plan.Model, init.Tensor, plan.BatchSize);
 
     static Tensor Refine(GenerationPlan plan, RefinerStep refiner, Tensor baseLatents, PromptTokens? tokens, SamplingOptions options)
     {

@@ -63,10 +63,12 @@ public static class PlanValidation
                 else if (t.dim() != 4 || (!init.IsLatent && t.shape[1] != 3) || (t.shape[2], t.shape[3]) != expected)
                     p.Add($"the init {(init.IsLatent ? "latent" : "image")} is [{string.Join(", ", t.shape)}]; the plan's size {plan.Size.Width}x{plan.Size.Height} needs [B, {(init.IsLatent ? "C" : "3")}, {expected.Item1}, {expected.Item2}]");
                 else if (t.shape[0] != 1 && t.shape[0] != plan.BatchSize) p.Add($"{t.shape[0]} init {(init.IsLatent ? "latents" : "images")} for batch size {plan.BatchSize}");
+                if (init.Mask is { } mask) p.AddRange(MaskProblems(plan, mask));
             }
             if (plan.Refiner is { } r)
             {
                 p.AddRange(r.Problems());
+                if (plan.Init is { Mask: not null }) p.Add("an inpainting plan (init with a mask) cannot have a refiner step yet: refine the result in a second plan");
                 int runSteps = plan.Init is { Strength: > 0 and <= 1 } i ? sigmas.Steps - ScheduleSplit.Img2ImgStart(sigmas.Steps, i.Strength) : sigmas.Steps;
                 if (r.Mode == RefinerMode.Handoff && runSteps < 2) p.Add("handoff needs at least 2 base steps");
             }
@@ -114,5 +116,22 @@ public static class PlanValidation
             if (use.Adapter.ConfigName != model.Config.Name)
                 yield return $"{phase}adapter '{use.Adapter.Name}' was mapped for model config '{use.Adapter.ConfigName}', the {(phase.Length == 0 ? "plan's model" : "refiner")} is '{model.Config.Name}'";
         }
+    }
+
+    /// <summary>Problems of an inpainting mask: its shape at the plan's pixel size, its values, its blur.</summary>
+    static IEnumerable<string> MaskProblems(GenerationPlan plan, InpaintMask mask)
+    {
+        if (mask.Mask is not { } m) { yield return "the inpainting mask has no tensor"; yield break; }
+        if (mask.Blur < 0 || mask.Blur > InpaintMask.MaxBlur) yield return $"mask blur {mask.Blur} must be in 0..{InpaintMask.MaxBlur} pixels";
+        if (m.dim() != 4 || m.shape[1] != 1 || m.shape[2] != plan.Size.Height || m.shape[3] != plan.Size.Width)
+        {
+            yield return $"the inpainting mask is [{string.Join(", ", m.shape)}]; the plan's size {plan.Size.Width}x{plan.Size.Height} needs [B, 1, {plan.Size.Height}, {plan.Size.Width}]";
+            yield break;
+        }
+        if (m.shape[0] != 1 && m.shape[0] != plan.BatchSize) yield return $"{m.shape[0]} masks for batch size {plan.BatchSize}";
+        if (!m.is_floating_point()) { yield return $"the inpainting mask must be a float tensor in [0, 1], got {m.dtype}"; yield break; }
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        double min = m.min().item<float>(), max = m.max().item<float>();
+        if (!(min >= 0 && max <= 1)) yield return $"the inpainting mask's values must be in [0, 1] (white = repaint), got {min}..{max}";
     }
 }
