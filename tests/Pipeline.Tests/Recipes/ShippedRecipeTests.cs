@@ -102,6 +102,25 @@ public sealed class ShippedRecipeTests : IDisposable
     }
 
     [Fact]
+    public void The_inpaint_recipe_repaints_the_found_object_and_keeps_the_rest()
+    {
+        var result = Run("inpaint.csx", "--checkpoint", _base, "--prompt", "a blue circle", "--from", "a red circle", "--steps", "3", "--seed", "2");
+        var path = Path.Combine(_ws.Root, "out", "inpaint-2.png");
+        Assert.Equal(path, (string)result.ReturnValue!);
+        Assert.Equal("4", PngImage.ReadParameters(path)!.Extra!["Mask blur"]);
+        using (var grid = PngImage.Read(Path.Combine(_ws.Root, "out", "inpaint-grid-2.png"))) Assert.True(grid.shape[2] >= 3 * 64, "three 64 px columns");
+        // A given all-black mask keeps the given image exactly.
+        var image = Path.Combine(_ws.Root, "in.png");
+        var mask = Path.Combine(_ws.Root, "black.png");
+        using (var t = TorchSharp.torch.rand(3, 64, 64)) PngImage.WriteAtomically(image, PngImage.Encode(t));
+        using (var t = TorchSharp.torch.zeros(3, 64, 64)) PngImage.WriteAtomically(mask, PngImage.Encode(t));
+        Run("inpaint.csx", "--checkpoint", _base, "--prompt", "a blue circle", "--image", image, "--mask", mask, "--steps", "3", "--seed", "5");
+        using var input = PngImage.Read(image);
+        using var output = PngImage.Read(Path.Combine(_ws.Root, "out", "inpaint-5.png"));
+        Assert.True(input.eq(output).all().item<bool>());
+    }
+
+    [Fact]
     public void The_stages_recipe_reuses_one_conditioning_for_several_seeds_and_txt2img_prints_its_plan()
     {
         var result = Run("stages.csx", "--prompt", "a red circle", "--checkpoint", _base, "--width", "32", "--height", "32", "--steps", "2",
