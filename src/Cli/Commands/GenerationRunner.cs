@@ -40,6 +40,8 @@ public static class GenerationRunner
         var plan = new GenerationPlan(model, PromptRow.Repeat(prompt, s.Negative, micro, s.Batch), imageSize,
                 registry.Schedule(s.Schedule, s.Steps ?? d.Steps), registry.Sampler(samplerName), GuiderOf(s, cfg, registry), seed)
             { Names = new ComponentNames(samplerName, s.Schedule), Prompting = prompting ?? s.PromptOptions() };
+        if (s.HiresSize(imageSize) is { } hiresSize)
+            plan = plan.WithHires(new HiresStep(hiresSize, LatentUpscalers.Parse(s.HiresUpscaler), registry.Schedule(s.Schedule, s.HiresSteps ?? s.Steps ?? d.Steps), s.HiresStrength));
         if (refiner is null) return plan;
         var mode = GenerationOptions.ParseRefinerMode(s.RefinerMode);
         var refine = new RefinerStep(refiner, mode, s.RefinerAt ?? (mode == Stages.RefinerMode.Handoff ? 0.8 : 0.3), plan.Sampler, plan.Guider)
@@ -78,20 +80,21 @@ public static class GenerationRunner
             var tags = promptTokens.Prompt.Concat(promptTokens.Negative).SelectMany(t => t.Networks).Distinct().ToList();
             if (Pipeline.Adapters.LoraTags.UnsupportedKinds(tags) is { } unsupported) throw new CliException(unsupported);
             var adapters = AdapterOptions.Resolve(s.Lora, s.LoraDir, tags, config);
-            var early = PlanValidation.SizeProblems(imageSize, s.Batch).Concat(ModelLimits.For(d).SizeProblems(imageSize, config.Name)).ToList();
+            var outputSize = s.HiresSize(imageSize) ?? imageSize;
+            var early = PlanValidation.SizeProblems(imageSize, s.Batch).Concat(ModelLimits.For(d).SizeProblems(outputSize, config.Name)).ToList();
             if (early.Count > 0) throw new CliException(string.Join("; ", early));
             // Peak memory for this model, dtype, batch and size against what the machine has, still before any load.
             var refinerConfig = s.Refiner is null ? null : SdxlModel.ReadConfig(s.Refiner, registry);
             var refinerAdapters = refinerConfig is null ? ImmutableArray<Pipeline.Adapters.AdapterUse>.Empty
                 : AdapterOptions.Resolve(s.RefinerLora, null, Array.Empty<Pipeline.Tokenize.Prompts.ExtraNetworkTag>(), refinerConfig, "--refiner-lora");
-            var estimate = MemoryEstimate.For(config, imageSize, s.Batch, dtype, guided: (s.Cfg ?? d.CfgScale) > 1.0, refiner: refinerConfig);
+            var estimate = MemoryEstimate.For(config, outputSize, s.Batch, dtype, guided: (s.Cfg ?? d.CfgScale) > 1.0, refiner: refinerConfig);
             if (s.LoraApply != "on-the-fly")
             {
                 // The base's merge is undone before the refiner's is made: the larger of the two weight copies is held at once.
                 var (withBase, withRefiner) = (estimate.WithMergedAdapters(adapters, dtype), estimate.WithMergedAdapters(refinerAdapters, dtype));
                 estimate = withBase.Weights >= withRefiner.Weights ? withBase : withRefiner;
             }
-            if (estimate.Problem(Pipeline.Diagnostics.AvailableMemory.Bytes(), imageSize, s.Batch, dtype, canTile: false) is { } tooLarge)
+            if (estimate.Problem(Pipeline.Diagnostics.AvailableMemory.Bytes(), outputSize, s.Batch, dtype, canTile: false) is { } tooLarge)
                 throw new CliException(tooLarge);
             long seed = s.Seed is null or -1 ? Random.Shared.NextInt64(0, 1L << 32) : s.Seed.Value;
             var outPath = s.Out ?? OutputPaths.Default(command, seed);

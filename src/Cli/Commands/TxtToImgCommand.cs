@@ -34,6 +34,10 @@ public class GenerationOptions : CommandSettings
     [CommandOption("--crop <TOP,LEFT>")] [Description("SDXL micro-conditioning: crop coordinates top,left")] [DefaultValue("0,0")] public string? Crop { get; init; }
     [CommandOption("--target-size <WxH>")] [Description("SDXL micro-conditioning: the target size (default: the image size)")] public string? TargetSize { get; init; }
     [CommandOption("--checkpoint <FILE>")] [Description("SDXL base single-file .safetensors (default: the embedded model)")] public string? Checkpoint { get; init; }
+    [CommandOption("--hires <SCALE>")] [Description("Hires fix (A1111): a second pass at SCALE times the size (rounded to multiples of 8) from the enlarged first-pass latent (default: none)")] public double? Hires { get; init; }
+    [CommandOption("--hires-steps <N>")] [Description("Schedule length of the hires pass; the --hires-strength share of it runs (default: --steps)")] public int? HiresSteps { get; init; }
+    [CommandOption("--hires-strength <X>")] [Description("Denoising strength of the hires pass, more than 0 and at most 1")] [DefaultValue(0.7)] public double HiresStrength { get; init; } = 0.7;
+    [CommandOption("--hires-upscaler <NAME>")] [Description("latent | latent-bicubic | latent-nearest-exact: how the first-pass latent is enlarged")] [DefaultValue("latent")] public string HiresUpscaler { get; init; } = "latent";
     [CommandOption("--refiner <FILE>")] [Description("SDXL refiner single-file .safetensors (default: none)")] public string? Refiner { get; init; }
     [CommandOption("--refiner-mode <MODE>")] [Description("handoff | sdedit (needs --refiner)")] [DefaultValue("handoff")] public string RefinerMode { get; init; } = "handoff";
     [CommandOption("--refiner-at <X>")] [Description("handoff: fraction of base steps (default 0.8); sdedit: strength (default 0.3); needs --refiner")] public double? RefinerAt { get; init; }
@@ -63,6 +67,12 @@ public class GenerationOptions : CommandSettings
         if (Width is { } w && (w < 8 || w % 8 != 0)) yield return $"--width must be a positive multiple of 8, got {w}";
         if (Height is { } h && (h < 8 || h % 8 != 0)) yield return $"--height must be a positive multiple of 8, got {h}";
         if (Batch is < 1 or > 64) yield return $"--batch must be in 1..64, got {Batch}";
+        if (Hires is { } hires && (!double.IsFinite(hires) || hires <= 1 || hires > 4)) yield return $"--hires must be a scale more than 1 and at most 4, got {hires}";
+        if (HiresSteps is < 1 or > 1000) yield return $"--hires-steps must be in 1..1000, got {HiresSteps}";
+        if (!double.IsFinite(HiresStrength) || HiresStrength <= 0 || HiresStrength > 1) yield return $"--hires-strength must be more than 0 and at most 1, got {HiresStrength}";
+        foreach (var p in Try(() => Pipeline.Generation.LatentUpscalers.Parse(HiresUpscaler))) yield return p;
+        if (Hires is null && (HiresSteps is not null || HiresStrength != 0.7 || HiresUpscaler != "latent")) yield return "--hires-steps, --hires-strength and --hires-upscaler need --hires <SCALE>";
+        if (Hires is not null && Refiner is not null) yield return "--hires and --refiner cannot be combined yet";
         if (OptionParsing.ThreadsProblem(Threads) is { } threads) yield return threads;
         foreach (var p in Try(() => OptionParsing.Size(OriginalSize, "--original-size"))) yield return p;
         foreach (var p in Try(() => OptionParsing.Size(TargetSize, "--target-size"))) yield return p;
@@ -94,6 +104,11 @@ public class GenerationOptions : CommandSettings
         if (Checkpoint is { } c && !File.Exists(c)) yield return $"--checkpoint: no such file: {c}";
         if (Refiner is { } r && !File.Exists(r)) yield return $"--refiner: no such file: {r}";
     }
+
+    /// <summary>The hires size for a first pass of <paramref name="size"/>: each side × --hires, rounded to a multiple of 8.</summary>
+    internal Pipeline.Conditioning.ImageSize? HiresSize(Pipeline.Conditioning.ImageSize size) => Hires is { } scale
+        ? new Pipeline.Conditioning.ImageSize((int)Math.Round(size.Height * scale / 8) * 8, (int)Math.Round(size.Width * scale / 8) * 8)
+        : null;
 
     /// <summary>The prompt options of <see cref="Style"/> and <see cref="EmbeddingsDir"/>.</summary>
     internal Stages.PromptOptions PromptOptions() => new(Tokenize.Prompts.PromptStyles.Parse(Style),

@@ -46,6 +46,9 @@ public sealed record GenerationPlan(SdxlModel Model, ImmutableArray<PromptRow> R
     /// <summary>The refiner, in handoff or SDEdit mode.</summary>
     public RefinerStep? Refiner { get; init; }
 
+    /// <summary>A1111's hires fix: a second pass at a larger size from the first pass's enlarged latent.</summary>
+    public HiresStep? Hires { get; init; }
+
     public DecodeOptions Decode { get; init; } = DecodeOptions.Default;
 
     /// <summary>Registry names of the sampler and schedule (labels for printing and metadata).</summary>
@@ -73,11 +76,14 @@ public sealed record GenerationPlan(SdxlModel Model, ImmutableArray<PromptRow> R
     /// <summary>The schedule after img2img's start (the whole schedule for text-to-image).</summary>
     public Sigmas RunSigmas => Init is { } init ? Sigmas.From(ScheduleSplit.Img2ImgStart(Sigmas.Steps, init.Strength)) : Sigmas;
 
-    /// <summary>Sampler steps over the whole plan (base + refiner).</summary>
-    public int TotalSteps => BaseSigmas.Steps + (RefinerSigmas?.Steps ?? 0);
+    /// <summary>Sampler steps over the whole plan (base + refiner + hires pass).</summary>
+    public int TotalSteps => BaseSigmas.Steps + (RefinerSigmas?.Steps ?? 0) + (Hires?.RunSigmas.Steps ?? 0);
 
-    /// <summary>The latent shape the plan produces.</summary>
+    /// <summary>The latent shape of the first pass (the plan's size).</summary>
     public long[] LatentShape => Model.Config.LatentShape(BatchSize, Size.Height, Size.Width);
+
+    /// <summary>The size of the images the plan produces: the hires size when there is a hires step.</summary>
+    public ImageSize OutputSize => Hires?.Size ?? Size;
 
     public GenerationPlan WithSeed(long seed) => this with { Seed = seed };
     public GenerationPlan WithSampler(ISampler sampler, string? name = null) => this with { Sampler = sampler, Names = Names with { Sampler = name } };
@@ -89,6 +95,7 @@ public sealed record GenerationPlan(SdxlModel Model, ImmutableArray<PromptRow> R
     public GenerationPlan WithAdapters(params Adapters.AdapterUse[] adapters) => this with { Adapters = adapters.ToImmutableArray() };
     public GenerationPlan WithInit(InitInput init) => this with { Init = init };
     public GenerationPlan WithRefiner(RefinerStep? refiner) => this with { Refiner = refiner };
+    public GenerationPlan WithHires(HiresStep? hires) => this with { Hires = hires };
 
     /// <summary>Every problem with this plan (empty when valid).</summary>
     public IReadOnlyList<string> Problems() => PlanValidation.Problems(this);

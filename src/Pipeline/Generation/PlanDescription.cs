@@ -53,6 +53,9 @@ public static class PlanDescription
             Line("  guider", ComponentText.Of(r.Guider));
             AdapterLines("  adapters", r.Adapters, "refiner");
         }
+        if (plan.Hires is { } h)
+            Line("hires", $"{plan.Size.Width}x{plan.Size.Height} → {h.Size.Width}x{h.Size.Height} by {h.Upscaler.A1111Name()}, strength {ComponentText.Number(h.Strength)}, " +
+                $"{(h.SamplerName ?? (h.Sampler is null ? "the plan's sampler" : ComponentText.Of(h.Sampler)))}, runs {Summary(Safe(() => h.RunSigmas))}, seed {unchecked(plan.Seed + 2)}");
         Line("decode", ComponentText.Of(plan.Decode));
         return sb.ToString();
     }

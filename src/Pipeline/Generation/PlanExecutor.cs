@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+using Pipeline.Conditioning;
 using Pipeline.Diffusion;
 using Pipeline.Diffusion.Sampling;
 using Pipeline.Stages;
@@ -27,12 +29,53 @@ public static class PlanExecutor
         using (Apply(plan.Model, plan.Adapters, plan.AdapterApplication))
             baseRun = Base(plan, tokens, options("base"));
         var baseLatents = LatentCheck.Require(baseRun, plan.LatentShape, "base", plan.Names.Sampler, plan.Sampler);
+        if (plan.Hires is { } hires)
+        {
+            var second = HiresPlan(plan, hires, baseLatents);
+            Tensor enlarged;
+            try { enlarged = Latents(second, phase => options(phase == "base" ? "hires" : phase)).Latents; }
+            finally
+            {
+                second.Init!.Tensor.Dispose();
+                baseLatents.Dispose();
+            }
+            return (enlarged, tokens);
+        }
         if (plan.Refiner is not { } refiner) return (baseLatents, tokens);
         Tensor refined;
         using (baseLatents)
         using (Apply(refiner.Model, refiner.Adapters, plan.AdapterApplication))
             refined = Refine(plan, refiner, baseLatents, tokens, options("refiner"));
         return (LatentCheck.Require(refined, plan.LatentShape, "refiner", refiner.SamplerName ?? plan.Names.Sampler, refiner.Sampler), tokens);
+    }
+
+    /// <summary>
+    /// The hires pass as a plan of its own: the first pass's latent enlarged to the hires size as its init latent, the
+    /// plan's prompt rows with their micro-conditioning scaled to that size, the hires schedule, strength and sampler,
+    /// seed + 2. The caller disposes the init latent.
+    /// </summary>
+    static GenerationPlan HiresPlan(GenerationPlan plan, HiresStep hires, Tensor firstPass)
+    {
+        int f = plan.Model.Config.Vae.DownscaleFactor;
+        double sy = (double)hires.Size.Height / plan.Size.Height, sx = (double)hires.Size.Width / plan.Size.Width;
+        ImageSize Scale(ImageSize s) => new((int)Math.Round(s.Height * sy), (int)Math.Round(s.Width * sx));
+        var rows = plan.Rows.Select(r => r with
+        {
+            Micro = r.Micro with
+            {
+                OriginalSize = Scale(r.Micro.OriginalSize),
+                Crop = new CropCoords((int)Math.Round(r.Micro.Crop.Top * sy), (int)Math.Round(r.Micro.Crop.Left * sx)),
+                TargetSize = r.Micro.TargetSize == plan.Size ? hires.Size : Scale(r.Micro.TargetSize),
+            },
+        }).ToImmutableArray();
+        Tensor enlarged;
+        using (NewDisposeScope()) enlarged = hires.Upscaler.Resize(firstPass, hires.Size.Height / f, hires.Size.Width / f).MoveToOuterDisposeScope();
+        return plan with
+        {
+            Rows = rows, Size = hires.Size, Sigmas = hires.Sigmas, Sampler = hires.Sampler ?? plan.Sampler,
+            Init = InitInput.FromLatent(enlarged, hires.Strength), Seed = unchecked(plan.Seed + 2), Hires = null,
+            Names = plan.Names with { Sampler = hires.SamplerName ?? (hires.Sampler is null ? plan.Names.Sampler : null) },
+        };
     }
 
     /// <summary>Adapters on <paramref name="model"/> until disposed: merged (restored after) or as forward hooks; null for none.</summary>

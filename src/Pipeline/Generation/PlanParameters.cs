@@ -38,6 +38,17 @@ public static class PlanParameters
             if (plan.Guider is not (VanillaCFG or IdentityGuider)) fields["Guider"] = ComponentText.Of(plan.Guider);
             if (plan.Init is { } init) fields["Denoising strength"] = init.Strength.ToString(CultureInfo.InvariantCulture);
             if (plan.Init?.Mask is { } mask) fields["Mask blur"] = mask.Blur.ToString(CultureInfo.InvariantCulture);
+            if (plan.Hires is { } hires)
+            {
+                double scale = (double)hires.Size.Width / plan.Size.Width;
+                if (Math.Abs(scale - (double)hires.Size.Height / plan.Size.Height) < 1e-9) fields["Hires upscale"] = scale.ToString("0.###", CultureInfo.InvariantCulture);
+                fields["Hires resize"] = $"{hires.Size.Width}x{hires.Size.Height}";
+                fields["Hires steps"] = hires.Sigmas.Steps.ToString(CultureInfo.InvariantCulture);
+                fields["Hires upscaler"] = hires.Upscaler.A1111Name();
+                if (hires.SamplerName is { } hs) fields["Hires sampler"] = hs;
+                // A1111 records the hires pass's strength as the denoising strength.
+                fields["Denoising strength"] = hires.Strength.ToString(CultureInfo.InvariantCulture);
+            }
             if (plan.Refiner is { } r)
             {
                 fields["Refiner"] = r.Model.Name;

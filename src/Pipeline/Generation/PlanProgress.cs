@@ -1,7 +1,7 @@
 namespace Pipeline.Generation;
 
 /// <summary>
-/// One sampler step of a plan run: the phase (<c>base</c> or <c>refiner</c>), the step within the phase, and the step
+/// One sampler step of a plan run: the phase (<c>base</c>, <c>refiner</c> or <c>hires</c>), the step within the phase, and the step
 /// count over the whole plan. Holds no tensors, so any <see cref="IProgress{T}"/> may keep it.
 /// </summary>
 public readonly record struct PlanProgress(string Phase, int Step, int PhaseSteps, int Done, int Total, float Sigma);

@@ -65,6 +65,13 @@ public static class PlanValidation
                 else if (t.shape[0] != 1 && t.shape[0] != plan.BatchSize) p.Add($"{t.shape[0]} init {(init.IsLatent ? "latents" : "images")} for batch size {plan.BatchSize}");
                 if (init.Mask is { } mask) p.AddRange(MaskProblems(plan, mask));
             }
+            if (plan.Hires is { } hires)
+            {
+                p.AddRange(hires.Problems(plan.Size));
+                if (plan.Refiner is not null) p.Add("a plan cannot have both a hires step and a refiner step yet");
+                if (plan.Init?.Mask is not null) p.Add("an inpainting plan cannot have a hires step yet");
+                if (plan.Conditioning is not null) p.Add("a hires step needs prompt rows, not precomputed conditioning (its conditioning is at the new size)");
+            }
             if (plan.Refiner is { } r)
             {
                 p.AddRange(r.Problems());
