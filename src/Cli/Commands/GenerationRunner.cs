@@ -100,6 +100,7 @@ public static class GenerationRunner
             var outPath = s.Out ?? OutputPaths.Default(command, seed);
             var outDirectory = Path.GetDirectoryName(Path.GetFullPath(outPath))!;
             foreach (var path in OutputPaths.ForBatch(outPath, s.Batch)) Pipeline.IO.OutputTarget.Check(path);
+            if (s.Preview is { } previewPath) Pipeline.IO.OutputTarget.Check(previewPath);
 
             TorchRuntime.Configure(s.Threads is { } t ? new RuntimeSettings(t) : RuntimeSettings.ForModel(Math.Max(d.Size.Height, d.Size.Width)));
             using var ctrlC = new CtrlC(cancellation);
@@ -115,8 +116,9 @@ public static class GenerationRunner
                     Refiner = plan.Refiner is { } refine ? refine with { Adapters = refinerAdapters } : null,
                     AdapterApplication = s.LoraApply == "on-the-fly" ? Pipeline.Adapters.AdapterApplication.OnTheFly : Pipeline.Adapters.AdapterApplication.Merged,
                 }).Validate();
+                var preview = s.Preview is null ? null : LivePreview.For(model, s.Preview, s.PreviewEvery, fullDecode: s.PreviewMode == "vae");
                 using var result = SamplingProgress.Run($"{plan.Names.Sampler} × {plan.Sigmas.Steps}", plan.TotalSteps, ctrlC.Token, options =>
-                    generate(plan, options));
+                    generate(plan, preview is null ? options : options with { OnStep = preview.Then(options.OnStep) }));
                 if (result.PromptTokensDropped > 0)
                     AnsiConsole.MarkupLine($"[yellow]warning:[/] the prompt is longer than 75 tokens; {result.PromptTokensDropped} tokens were dropped");
                 Directory.CreateDirectory(outDirectory);

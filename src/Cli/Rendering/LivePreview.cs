@@ -1,0 +1,54 @@
+using Pipeline.Diffusion.Sampling;
+using Pipeline.Imaging;
+using Pipeline.Models.Bundles;
+using Pipeline.Stages;
+using static TorchSharp.torch;
+
+namespace Pipeline.Cli.Rendering;
+
+/// <summary>
+/// <c>--preview FILE --preview-every N [--preview-mode linear|vae]</c>: every N sampler steps (and at a phase's last) the
+/// first image's denoised estimate goes through a <see cref="LatentPreview"/> fitted to the model's VAE when the run
+/// starts (enlarged to the image size, nearest) or through the VAE's decoder itself, and is written atomically to FILE,
+/// so an image viewer that watches the file refreshes.
+/// </summary>
+public sealed class LivePreview
+{
+    readonly LatentPreview? _preview;
+    readonly SdxlModel _model;
+    readonly string _path;
+    readonly int _every;
+    readonly int _factor;
+
+    LivePreview(SdxlModel model, LatentPreview? preview, string path, int every) =>
+        (_model, _preview, _path, _every, _factor) = (model, preview, path, every, model.Config.Vae.DownscaleFactor);
+
+    public static LivePreview For(SdxlModel model, string path, int every, bool fullDecode = false)
+    {
+        if (fullDecode)
+        {
+            Console.Error.WriteLine($"preview: the VAE decode of the estimate, written to {path} every {every} steps");
+            return new LivePreview(model, null, path, every);
+        }
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var preview = LatentPreview.Fit(model.FirstStage);
+        Console.Error.WriteLine($"preview: latent→RGB fitted to the VAE in {clock.Elapsed.TotalMilliseconds:F0} ms; writing {path} every {every} steps");
+        return new LivePreview(model, preview, path, every);
+    }
+
+    /// <summary>This preview's step callback, then <paramref name="next"/>.</summary>
+    public Action<SamplerStep> Then(Action<SamplerStep>? next) => step =>
+    {
+        if ((step.Index + 1) % _every == 0 || step.Index + 1 == step.Count) Write(step.Denoised);
+        next?.Invoke(step);
+    };
+
+    void Write(Tensor denoised)
+    {
+        using var scope = NewDisposeScope();
+        var image = _preview is null
+            ? DecodeStage.Run(_model.FirstStage, denoised[..1])[0]
+            : nn.functional.interpolate(_preview.Apply(denoised[..1]), scale_factor: new double[] { _factor, _factor }, mode: InterpolationMode.Nearest)[0];
+        PngImage.WriteAtomically(_path, PngImage.Encode(image));
+    }
+}
