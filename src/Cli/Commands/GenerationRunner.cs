@@ -67,6 +67,8 @@ public static class GenerationRunner
             var registry = snapshot.Registry;   // also resolves a checkpoint's scaling when a plugin provides it
             var config = SdxlModel.ReadConfig(checkpoint, registry);
             if (config.Kind != SdxlModelKind.Base) throw new CliException($"{checkpoint} is an SDXL refiner; give it as --refiner and a base model as --checkpoint");
+            if (config.IsInpainting && command != "inpaint")
+                throw new CliException($"{checkpoint} is an inpainting model (9 UNet input channels); use 'sdxl inpaint IMAGE MASK \"<prompt>\"' with it");
             if (s.Refiner is not null && SdxlModel.ReadConfig(s.Refiner, registry).Kind != SdxlModelKind.Refiner)
                 throw new CliException($"--refiner {s.Refiner} is not an SDXL refiner model");
             var d = GenerationDefaults.For(config);

@@ -139,7 +139,11 @@ public static class PlanExecutor
             var start = clean + n * sigmas[0];
             var latentMask = InpaintStage.LatentMask(InpaintStage.BlurMask(mask.Mask.to(ScalarType.Float32, model.Device), mask.Blur),
                 model.Config.Vae.DownscaleFactor);
-            return DenoiseStage.Run(model, start, sigmas, conditioning, plan.Sampler, plan.Guider, source, options,
+            // An inpainting model also reads the mask and the masked image's latent through its extra input channels.
+            var pair = model.Config.IsInpainting
+                ? InpaintStage.WithConcat(conditioning, InpaintStage.ModelConcat(model, masked.Tensor, mask.Mask, plan.BatchSize))
+                : conditioning;
+            return DenoiseStage.Run(model, start, sigmas, pair, plan.Sampler, plan.Guider, source, options,
                 wrap: d => InpaintStage.Wrap(d, clean, n, latentMask)).MoveToOuterDisposeScope();
         }
         using var x = plan.Init is { } init ? Start(plan, init, source, sigmas) : NoiseStage.Initial(source, plan.LatentShape, sigmas, model.Device);

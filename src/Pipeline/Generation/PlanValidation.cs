@@ -65,6 +65,8 @@ public static class PlanValidation
                 else if (t.shape[0] != 1 && t.shape[0] != plan.BatchSize) p.Add($"{t.shape[0]} init {(init.IsLatent ? "latents" : "images")} for batch size {plan.BatchSize}");
                 if (init.Mask is { } mask) p.AddRange(MaskProblems(plan, mask));
             }
+            if (plan.Model.Config.IsInpainting && plan.Init is not { Mask: not null, IsLatent: false })
+                p.Add($"'{plan.Model.Config.Name}' is an inpainting model (9 UNet input channels): it needs an init image with a mask (InitInput.FromImage(…).WithMask(…))");
             if (plan.Hires is { } hires)
             {
                 p.AddRange(hires.Problems(plan.Size));

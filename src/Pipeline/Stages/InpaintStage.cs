@@ -85,4 +85,28 @@ public static class InpaintStage
         var m = pixelMask.to(decoded.dtype, decoded.device);
         return (m * decoded + (1 - m) * original.to(decoded.dtype, decoded.device)).MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// What an inpainting model (9 UNet input channels) gets besides the latent, as diffusers and sgm's <c>concat</c> key
+    /// build it: the mask (binarised at 0.5, resized to the latent grid, nearest) and the latent of the image with the
+    /// masked pixels set to grey (0.5), [B, 1 + C, h, w] in that order.
+    /// </summary>
+    public static Tensor ModelConcat(Models.Bundles.SdxlModel model, Tensor images01, Tensor mask, int batch)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(images01);
+        ArgumentNullException.ThrowIfNull(mask);
+        using var scope = NewDisposeScope();
+        int f = model.Config.Vae.DownscaleFactor;
+        var binary = mask.to(ScalarType.Float32, model.Device).ge(0.5).to(ScalarType.Float32);
+        var masked = images01.to(ScalarType.Float32, model.Device) * (1 - binary) + 0.5f * binary;
+        var maskedLatent = EncodeStage.Run(model, masked.expand(batch, -1, -1, -1), batch);
+        var small = nn.functional.interpolate(binary, new[] { binary.shape[2] / f, binary.shape[3] / f }, mode: InterpolationMode.Nearest)
+            .expand(batch, -1, -1, -1);
+        return cat(new[] { small, maskedLatent }, 1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary><paramref name="pair"/> with <paramref name="concat"/> as the concat conditioning of both branches.</summary>
+    public static ConditioningPair WithConcat(ConditioningPair pair, Tensor concat) =>
+        new(pair.Cond with { Concat = concat }, pair.Uncond with { Concat = concat });
 }

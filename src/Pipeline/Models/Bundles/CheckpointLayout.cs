@@ -20,6 +20,10 @@ public static class CheckpointLayout
             $"{file.Path}: not an SDXL single-file checkpoint (no conditioner.embedders.0.transformer.* or conditioner.embedders.0.model.* keys)");
     }
 
+    /// <summary>Input channels of the UNet's first conv (4 for SDXL, 9 for an inpainting model), or null when absent.</summary>
+    public static long? UNetInputChannels(SafeTensorsFile file) =>
+        file.Entries.TryGetValue(UNetPrefix + "diffusion_model.input_blocks.0.0.weight", out var e) && e.Shape.Length == 4 ? e.Shape[1] : null;
+
     /// <summary>Keys outside the three known prefixes (a strict load reports them).</summary>
     public static IReadOnlyList<string> ForeignKeys(SafeTensorsFile file) =>
         file.Entries.Keys.Where(k => !k.StartsWith(UNetPrefix + "diffusion_model.", StringComparison.Ordinal)

@@ -76,7 +76,9 @@ public sealed class SdxlModel : IDisposable
     static SdxlModelConfig ConfigOf(SafeTensorsFile file, SdxlModelKind kind, Components.ComponentRegistry? registry) =>
         file.Metadata.TryGetValue(SdxlModelConfigJson.MetadataKey, out var json)
             ? SdxlModelConfigJson.Deserialize(json, registry)
-            : kind == SdxlModelKind.Base ? SdxlModelConfig.SdxlBase : SdxlModelConfig.SdxlRefiner;
+            : kind == SdxlModelKind.Base
+                ? (CheckpointLayout.UNetInputChannels(file) == SdxlModelConfig.SdxlInpaint.UNet.InChannels ? SdxlModelConfig.SdxlInpaint : SdxlModelConfig.SdxlBase)
+                : SdxlModelConfig.SdxlRefiner;
 
     /// <summary>
     /// Loads a single-file checkpoint in sgm's key layout (e.g. <c>sd_xl_base_1.0.safetensors</c>) unchanged. Modules

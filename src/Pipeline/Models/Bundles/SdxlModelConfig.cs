@@ -26,6 +26,16 @@ public sealed record SdxlModelConfig(string Name, SdxlModelKind Kind, Conditione
     public static SdxlModelConfig SdxlBase { get; } =
         new("sd_xl_base_1.0", SdxlModelKind.Base, ConditionerConfig.SdxlBase, UNetConfig.SdxlBase, AutoencoderKLConfig.Sdxl);
 
+    /// <summary>
+    /// An SDXL inpainting base (e.g. diffusers' stable-diffusion-xl-1.0-inpainting-0.1 in the single-file layout): the
+    /// base with 9 UNet input channels — the noisy latent, the mask and the masked image's latent (sgm's <c>concat</c>
+    /// conditioning, in that order).
+    /// </summary>
+    public static SdxlModelConfig SdxlInpaint { get; } = SdxlBase with { Name = "sd_xl_base_1.0_inpainting", UNet = UNetConfig.SdxlBase with { InChannels = 9 } };
+
+    /// <summary>Whether the UNet takes the inpainting concat (mask + masked-image latent) besides the latent.</summary>
+    public bool IsInpainting => UNet.InChannels == 2 * Vae.EmbedDim + 1 && UNet.OutChannels == Vae.EmbedDim;
+
     public static SdxlModelConfig SdxlRefiner { get; } =
         new("sd_xl_refiner_1.0", SdxlModelKind.Refiner, ConditionerConfig.SdxlRefiner, UNetConfig.SdxlRefiner, AutoencoderKLConfig.Sdxl);
 
@@ -67,7 +77,7 @@ public sealed record SdxlModelConfig(string Name, SdxlModelKind Kind, Conditione
     /// <summary>The named configs, for the CLI.</summary>
     public static IReadOnlyDictionary<string, SdxlModelConfig> Named { get; } = new Dictionary<string, SdxlModelConfig>
     {
-        ["sdxl-base"] = SdxlBase, ["sdxl-refiner"] = SdxlRefiner, ["tiny-base"] = TinyBase, ["tiny-refiner"] = TinyRefiner,
+        ["sdxl-base"] = SdxlBase, ["sdxl-inpaint"] = SdxlInpaint, ["sdxl-refiner"] = SdxlRefiner, ["tiny-base"] = TinyBase, ["tiny-refiner"] = TinyRefiner,
     };
 
     public static SdxlModelConfig ByName(string name) =>
