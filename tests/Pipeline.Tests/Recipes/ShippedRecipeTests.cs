@@ -121,6 +121,18 @@ public sealed class ShippedRecipeTests : IDisposable
     }
 
     [Fact]
+    public void The_outpaint_and_hires_recipes_write_larger_images()
+    {
+        Run("outpaint.csx", "--checkpoint", _base, "--prompt", "a red circle", "--pad", "8,16,0,8", "--steps", "3", "--seed", "4");
+        Assert.Equal((64 + 24, 64 + 8), ImageHeader.Size(Path.Combine(_ws.Root, "out", "outpaint-4.png")));
+        Run("hires.csx", "--checkpoint", _base, "--prompt", "a red circle", "--width", "24", "--height", "32", "--steps", "3", "--seed", "6");
+        Assert.Equal((24, 32), ImageHeader.Size(Path.Combine(_ws.Root, "out", "hires-first-6.png")));
+        var hires = Path.Combine(_ws.Root, "out", "hires-6.png");
+        Assert.Equal((48, 64), ImageHeader.Size(hires));
+        Assert.Equal("Latent", PngImage.ReadParameters(hires)!.Extra!["Hires upscaler"]);
+    }
+
+    [Fact]
     public void The_stages_recipe_reuses_one_conditioning_for_several_seeds_and_txt2img_prints_its_plan()
     {
         var result = Run("stages.csx", "--prompt", "a red circle", "--checkpoint", _base, "--width", "32", "--height", "32", "--steps", "2",
