@@ -84,21 +84,16 @@ public sealed class HiresTests : IDisposable
     [Fact]
     public void The_CLI_runs_a_hires_pass()
     {
-        var dir = Directory.CreateTempSubdirectory("hires-cli").FullName;
-        try
-        {
-            var checkpoint = Path.Combine(dir, "tiny.safetensors");
-            _model.Save(checkpoint);
-            var output = Path.Combine(dir, "out.png");
-            string[] common = { "--checkpoint", checkpoint, "--steps", "3", "--seed", "3", "--sampler", "euler", "--width", "24", "--height", "32" };
-            var (code, text) = CliHarness.Sdxl(new[] { "txt2img", "a red circle", "--hires", "2", "--hires-steps", "4", "--out", output }.Concat(common).ToArray());
-            Assert.True(code == ExitCodes.Ok, text);
-            Assert.Equal((48, 64), ImageHeader.Size(output));
-            Assert.Contains("Hires upscale: 2", PngTextChunks.Read(File.ReadAllBytes(output))["parameters"]);
-            (code, text) = CliHarness.Sdxl(new[] { "txt2img", "a red circle", "--hires-steps", "4", "--out", Path.Combine(dir, "n.png") }.Concat(common).ToArray());
-            Assert.Equal(ExitCodes.Usage, code);
-            Assert.Contains("need --hires", text);
-        }
-        finally { Directory.Delete(dir, recursive: true); }
+        using var folder = new TinyCheckpointFolder(_model);
+        string dir = folder.Dir, checkpoint = folder.Checkpoint;
+        var output = Path.Combine(dir, "out.png");
+        string[] common = { "--checkpoint", checkpoint, "--steps", "3", "--seed", "3", "--sampler", "euler", "--width", "24", "--height", "32" };
+        var (code, text) = CliHarness.Sdxl(new[] { "txt2img", "a red circle", "--hires", "2", "--hires-steps", "4", "--out", output }.Concat(common).ToArray());
+        Assert.True(code == ExitCodes.Ok, text);
+        Assert.Equal((48, 64), ImageHeader.Size(output));
+        Assert.Contains("Hires upscale: 2", PngTextChunks.Read(File.ReadAllBytes(output))["parameters"]);
+        (code, text) = CliHarness.Sdxl(new[] { "txt2img", "a red circle", "--hires-steps", "4", "--out", Path.Combine(dir, "n.png") }.Concat(common).ToArray());
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("need --hires", text);
     }
 }

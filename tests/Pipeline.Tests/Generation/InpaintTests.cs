@@ -158,30 +158,25 @@ public sealed class InpaintTests : IDisposable
     [Fact]
     public void The_CLI_inpaints_keeps_the_unmasked_pixels_and_refuses_a_mask_of_another_size()
     {
-        var dir = Directory.CreateTempSubdirectory("inpaint-cli").FullName;
-        try
-        {
-            var checkpoint = Path.Combine(dir, "tiny.safetensors");
-            _model.Save(checkpoint);
-            string image = Path.Combine(dir, "in.png"), mask = Path.Combine(dir, "mask.png"), wrong = Path.Combine(dir, "wrong.png");
-            PngImage.WriteAtomically(image, PngImage.Encode(_image[0]));
-            using (var m = HalfMask().expand(1, 3, -1, -1)) PngImage.WriteAtomically(mask, PngImage.Encode(m[0]));
-            using (var w = zeros(3, 16, 16)) PngImage.WriteAtomically(wrong, PngImage.Encode(w));
-            var output = Path.Combine(dir, "out.png");
-            string[] common = { "--checkpoint", checkpoint, "--steps", "4", "--seed", "3", "--sampler", "euler", "--mask-blur", "0" };
-            var (code, text) = CliHarness.Sdxl(new[] { "inpaint", image, mask, "a blue circle", "--out", output }.Concat(common).ToArray());
-            Assert.True(code == ExitCodes.Ok, text);
-            using var input = PngImage.Read(image);
-            using var result = PngImage.Read(output);
-            int half = TinyPlans.Size.Width / 2;
-            Assert.True(result[.., .., half..].eq(input[.., .., half..]).all().item<bool>(), "kept pixels changed");
-            Assert.False(result[.., .., ..half].eq(input[.., .., ..half]).all().item<bool>(), "nothing was repainted");
-            Assert.Contains("Mask blur: 0", PngTextChunks.Read(File.ReadAllBytes(output))["parameters"]);
+        using var folder = new TinyCheckpointFolder(_model);
+        string dir = folder.Dir, checkpoint = folder.Checkpoint;
+        string image = Path.Combine(dir, "in.png"), mask = Path.Combine(dir, "mask.png"), wrong = Path.Combine(dir, "wrong.png");
+        PngImage.WriteAtomically(image, PngImage.Encode(_image[0]));
+        using (var m = HalfMask().expand(1, 3, -1, -1)) PngImage.WriteAtomically(mask, PngImage.Encode(m[0]));
+        using (var w = zeros(3, 16, 16)) PngImage.WriteAtomically(wrong, PngImage.Encode(w));
+        var output = Path.Combine(dir, "out.png");
+        string[] common = { "--checkpoint", checkpoint, "--steps", "4", "--seed", "3", "--sampler", "euler", "--mask-blur", "0" };
+        var (code, text) = CliHarness.Sdxl(new[] { "inpaint", image, mask, "a blue circle", "--out", output }.Concat(common).ToArray());
+        Assert.True(code == ExitCodes.Ok, text);
+        using var input = PngImage.Read(image);
+        using var result = PngImage.Read(output);
+        int half = TinyPlans.Size.Width / 2;
+        Assert.True(result[.., .., half..].eq(input[.., .., half..]).all().item<bool>(), "kept pixels changed");
+        Assert.False(result[.., .., ..half].eq(input[.., .., ..half]).all().item<bool>(), "nothing was repainted");
+        Assert.Contains("Mask blur: 0", PngTextChunks.Read(File.ReadAllBytes(output))["parameters"]);
 
-            (code, text) = CliHarness.Sdxl(new[] { "inpaint", image, wrong, "a blue circle", "--out", Path.Combine(dir, "n.png") }.Concat(common).ToArray());
-            Assert.Equal(ExitCodes.Usage, code);
-            Assert.Contains("the mask is 16x16 but the image is", text);
-        }
-        finally { Directory.Delete(dir, recursive: true); }
+        (code, text) = CliHarness.Sdxl(new[] { "inpaint", image, wrong, "a blue circle", "--out", Path.Combine(dir, "n.png") }.Concat(common).ToArray());
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("the mask is 16x16 but the image is", text);
     }
 }

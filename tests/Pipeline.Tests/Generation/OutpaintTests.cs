@@ -80,22 +80,17 @@ public sealed class OutpaintTests : IDisposable
     [Fact]
     public void The_CLI_outpaints_with_img2img()
     {
-        var dir = Directory.CreateTempSubdirectory("outpaint-cli").FullName;
-        try
-        {
-            var checkpoint = Path.Combine(dir, "tiny.safetensors");
-            _model.Save(checkpoint);
-            var image = Path.Combine(dir, "in.png");
-            PngImage.WriteAtomically(image, PngImage.Encode(_image[0]));
-            var output = Path.Combine(dir, "out.png");
-            string[] common = { "--checkpoint", checkpoint, "--steps", "3", "--seed", "3", "--sampler", "euler" };
-            var (code, text) = CliHarness.Sdxl(new[] { "img2img", image, "a red circle", "--outpaint", "0,0,16,8", "--strength", "1", "--out", output }.Concat(common).ToArray());
-            Assert.True(code == ExitCodes.Ok, text);
-            Assert.Equal((TinyPlans.Size.Width, TinyPlans.Size.Height + 24), ImageHeader.Size(output));
-            (code, text) = CliHarness.Sdxl(new[] { "img2img", image, "a red circle", "--outpaint", "0,12,0,0", "--out", Path.Combine(dir, "n.png") }.Concat(common).ToArray());
-            Assert.Equal(ExitCodes.Usage, code);
-            Assert.Contains("multiple of 8", text);
-        }
-        finally { Directory.Delete(dir, recursive: true); }
+        using var folder = new TinyCheckpointFolder(_model);
+        string dir = folder.Dir, checkpoint = folder.Checkpoint;
+        var image = Path.Combine(dir, "in.png");
+        PngImage.WriteAtomically(image, PngImage.Encode(_image[0]));
+        var output = Path.Combine(dir, "out.png");
+        string[] common = { "--checkpoint", checkpoint, "--steps", "3", "--seed", "3", "--sampler", "euler" };
+        var (code, text) = CliHarness.Sdxl(new[] { "img2img", image, "a red circle", "--outpaint", "0,0,16,8", "--strength", "1", "--out", output }.Concat(common).ToArray());
+        Assert.True(code == ExitCodes.Ok, text);
+        Assert.Equal((TinyPlans.Size.Width, TinyPlans.Size.Height + 24), ImageHeader.Size(output));
+        (code, text) = CliHarness.Sdxl(new[] { "img2img", image, "a red circle", "--outpaint", "0,12,0,0", "--out", Path.Combine(dir, "n.png") }.Concat(common).ToArray());
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("multiple of 8", text);
     }
 }

@@ -46,27 +46,23 @@ public sealed class PreviewTests(ITestOutputHelper output)
     [InlineData("vae")]
     public void The_CLI_writes_a_preview_file_while_sampling(string mode)
     {
-        var dir = Directory.CreateTempSubdirectory("preview-cli").FullName;
-        try
+        using var model = SdxlModel.Create(TinyModels.Base);
+        using var folder = new TinyCheckpointFolder(model);
+        string dir = folder.Dir, checkpoint = folder.Checkpoint;
+        string preview = Path.Combine(dir, "preview.png"), image = Path.Combine(dir, "out.png");
+        string[] common = { "--checkpoint", checkpoint, "--steps", "6", "--seed", "3", "--width", "32", "--height", "40" };
+        var (code, text) = CliHarness.Sdxl(new[] { "txt2img", "a red circle", "--preview", preview, "--preview-every", "2", "--preview-mode", mode, "--out", image }.Concat(common).ToArray());
+        Assert.True(code == ExitCodes.Ok, text);
+        Assert.Equal((32, 40), ImageHeader.Size(preview));
+        if (mode == "vae")
         {
-            var checkpoint = Path.Combine(dir, "tiny.safetensors");
-            using (var model = SdxlModel.Create(TinyModels.Base)) model.Save(checkpoint);
-            string preview = Path.Combine(dir, "preview.png"), image = Path.Combine(dir, "out.png");
-            string[] common = { "--checkpoint", checkpoint, "--steps", "6", "--seed", "3", "--width", "32", "--height", "40" };
-            var (code, text) = CliHarness.Sdxl(new[] { "txt2img", "a red circle", "--preview", preview, "--preview-every", "2", "--preview-mode", mode, "--out", image }.Concat(common).ToArray());
-            Assert.True(code == ExitCodes.Ok, text);
-            Assert.Equal((32, 40), ImageHeader.Size(preview));
-            if (mode == "vae")
-            {
-                // The last preview is the final estimate's decode: the image itself.
-                using var a = PngImage.Read(preview);
-                using var b = PngImage.Read(image);
-                Assert.True(a.eq(b).all().item<bool>());
-            }
-            (code, text) = CliHarness.Sdxl(new[] { "txt2img", "a red circle", "--preview-every", "2", "--out", image }.Concat(common).ToArray());
-            Assert.Equal(ExitCodes.Usage, code);
-            Assert.Contains("need --preview", text);
+            // The last preview is the final estimate's decode: the image itself.
+            using var a = PngImage.Read(preview);
+            using var b = PngImage.Read(image);
+            Assert.True(a.eq(b).all().item<bool>());
         }
-        finally { Directory.Delete(dir, recursive: true); }
+        (code, text) = CliHarness.Sdxl(new[] { "txt2img", "a red circle", "--preview-every", "2", "--out", image }.Concat(common).ToArray());
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("need --preview", text);
     }
 }
