@@ -1,0 +1,64 @@
+using Pipeline.Models.Vae;
+using Pipeline.Training;
+using Pipeline.Tests.Training;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace Pipeline.Tests.Models;
+
+/// <summary>The TAESD-layout tiny decoder: the released file's names and shapes, the forward, distillation training.</summary>
+public sealed class TaesdDecoderTests
+{
+    /// <summary>
+    /// The names and shapes of madebyollin's TAESD/TAESDXL decoder as its definition builds them (taesd.py: Clamp, conv,
+    /// ReLU, 3 × (3 Blocks, Upsample, bias-free conv), Block, conv; a Block's convs at conv.0/2/4).
+    /// </summary>
+    static IEnumerable<(string Name, long[] Shape)> ReleasedLayout(int c = 64, int latent = 4)
+    {
+        yield return ("1.weight", new long[] { c, latent, 3, 3 });
+        yield return ("1.bias", new long[] { c });
+        int index = 3;
+        IEnumerable<(string, long[])> Block(int i) => new[] { 0, 2, 4 }.SelectMany(k => new (string, long[])[]
+            { ($"{i}.conv.{k}.weight", new long[] { c, c, 3, 3 }), ($"{i}.conv.{k}.bias", new long[] { c }) });
+        for (int stage = 0; stage < 3; stage++)
+        {
+            for (int b = 0; b < 3; b++) foreach (var e in Block(index++)) yield return e;
+            index++;   // Upsample
+            yield return ($"{index++}.weight", new long[] { c, c, 3, 3 });
+        }
+        foreach (var e in Block(index++)) yield return e;
+        yield return ($"{index}.weight", new long[] { 3, c, 3, 3 });
+        yield return ($"{index}.bias", new long[] { 3 });
+    }
+
+    [Fact]
+    public void Its_state_has_the_released_taesdxl_decoder_names_and_shapes()
+    {
+        using var scope = NewDisposeScope();
+        using var decoder = new TaesdDecoder(device: META);
+        var ours = decoder.named_parameters().Select(p => (p.name, p.parameter.shape)).ToList();
+        var released = ReleasedLayout().ToList();
+        Assert.Equal(67, released.Count);
+        Assert.Equal(released.Select(r => r.Name), ours.Select(o => o.name));
+        Assert.All(released.Zip(ours), pair => Assert.Equal(pair.First.Shape, pair.Second.shape));
+        Assert.Equal("19.bias", ours[^1].name);
+    }
+
+    [Fact]
+    public void It_decodes_scaled_latents_to_images_eight_times_larger_and_distils_from_a_vae()
+    {
+        using var vae = new AutoencoderKL(new AutoencoderKLConfig(EmbedDim: 4, Ch: 32, ChMult: [1, 1, 1, 1], NumResBlocks: 1, AttnResolutions: [],
+            ZChannels: 4, DoubleZ: true, Resolution: 64, InChannels: 3, OutCh: 3));
+        using var decoder = new TaesdDecoder(channels: 8);
+        using (var scope = NewDisposeScope())
+        using (no_grad())
+            Assert.Equal(new long[] { 2, 3, 40, 24 }, decoder.call(randn(2, 4, 5, 3)).shape);
+        Assert.Throws<ArgumentException>(() => decoder.call(randn(1, 3, 5, 5)));
+        var data = new FakeTrainingData(4, 32, 32, seed: 1, repeatFirstBatch: true);
+        var losses = new List<double>();
+        using (var trainer = new TaesdTrainer(vae, decoder, data, new VaeTrainingSettings { Steps = 30, LearningRate = 3e-3, WarmupSteps = 2, Seed = 1 }))
+            trainer.Train(new TrainingCallbacks(p => losses.Add(p.Loss)));
+        Assert.True(losses.TakeLast(5).Average() < 0.7 * losses.Take(5).Average(), $"loss {losses.Take(5).Average()} → {losses.TakeLast(5).Average()}");
+    }
+}
