@@ -103,6 +103,10 @@ public static class GenerationRunner
             var outDirectory = Path.GetDirectoryName(Path.GetFullPath(outPath))!;
             foreach (var path in OutputPaths.ForBatch(outPath, s.Batch)) Pipeline.IO.OutputTarget.Check(path);
             if (s.Preview is { } previewPath) Pipeline.IO.OutputTarget.Check(previewPath);
+            bool needTaesd = s.Decoder == "taesd" || (s.Preview is not null && s.PreviewMode == "taesd");
+            var taesdPath = s.Taesd ?? (s.Checkpoint is null ? EmbeddedModels.Taesd : null);
+            if (needTaesd && taesdPath is null)
+                throw new CliException("--decoder taesd and --preview-mode taesd need --taesd FILE (a TAESD-layout decoder such as taesdxl_decoder.safetensors) with a --checkpoint");
 
             TorchRuntime.Configure(s.Threads is { } t ? new RuntimeSettings(t) : RuntimeSettings.ForModel(Math.Max(d.Size.Height, d.Size.Width)));
             using var ctrlC = new CtrlC(cancellation);
@@ -118,7 +122,11 @@ public static class GenerationRunner
                     Refiner = plan.Refiner is { } refine ? refine with { Adapters = refinerAdapters } : null,
                     AdapterApplication = s.LoraApply == "on-the-fly" ? Pipeline.Adapters.AdapterApplication.OnTheFly : Pipeline.Adapters.AdapterApplication.Merged,
                 }).Validate();
-                var preview = s.Preview is null ? null : LivePreview.For(model, s.Preview, s.PreviewEvery, fullDecode: s.PreviewMode == "vae");
+                using var taesd = needTaesd ? Pipeline.Models.Vae.TaesdDecoder.Load(taesdPath!, model.Device) : null;
+                if (taesd is not null && taesd.LatentChannels != model.Config.Vae.EmbedDim)
+                    throw new CliException($"--taesd {taesdPath} decodes {taesd.LatentChannels} latent channels, the model makes {model.Config.Vae.EmbedDim}");
+                if (s.Decoder == "taesd") plan = plan with { Decode = plan.Decode with { Taesd = taesd } };
+                var preview = s.Preview is null ? null : LivePreview.For(model, s.Preview, s.PreviewEvery, s.PreviewMode, taesd);
                 using var result = SamplingProgress.Run($"{plan.Names.Sampler} × {plan.Sigmas.Steps}", plan.TotalSteps, ctrlC.Token, options =>
                     generate(plan, preview is null ? options : options with { OnStep = preview.Then(options.OnStep) }));
                 if (result.PromptTokensDropped > 0)

@@ -15,25 +15,28 @@ namespace Pipeline.Cli.Rendering;
 public sealed class LivePreview
 {
     readonly LatentPreview? _preview;
+    readonly Pipeline.Models.Vae.TaesdDecoder? _taesd;
     readonly SdxlModel _model;
     readonly string _path;
     readonly int _every;
     readonly int _factor;
 
-    LivePreview(SdxlModel model, LatentPreview? preview, string path, int every) =>
-        (_model, _preview, _path, _every, _factor) = (model, preview, path, every, model.Config.Vae.DownscaleFactor);
+    LivePreview(SdxlModel model, LatentPreview? preview, Pipeline.Models.Vae.TaesdDecoder? taesd, string path, int every) =>
+        (_model, _preview, _taesd, _path, _every, _factor) = (model, preview, taesd, path, every, model.Config.Vae.DownscaleFactor);
 
-    public static LivePreview For(SdxlModel model, string path, int every, bool fullDecode = false)
+    /// <param name="mode">linear, taesd (needs <paramref name="taesd"/>, not owned) or vae</param>
+    public static LivePreview For(SdxlModel model, string path, int every, string mode = "linear", Pipeline.Models.Vae.TaesdDecoder? taesd = null)
     {
-        if (fullDecode)
+        if (mode == "vae" || mode == "taesd")
         {
-            Console.Error.WriteLine($"preview: the VAE decode of the estimate, written to {path} every {every} steps");
-            return new LivePreview(model, null, path, every);
+            if (mode == "taesd" && taesd is null) throw new ArgumentException("a TAESD preview needs a TAESD decoder");
+            Console.Error.WriteLine($"preview: the {(mode == "vae" ? "VAE" : "TAESD")} decode of the estimate, written to {path} every {every} steps");
+            return new LivePreview(model, null, mode == "taesd" ? taesd : null, path, every);
         }
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var preview = LatentPreview.Fit(model.FirstStage);
         Console.Error.WriteLine($"preview: latent→RGB fitted to the VAE in {clock.Elapsed.TotalMilliseconds:F0} ms; writing {path} every {every} steps");
-        return new LivePreview(model, preview, path, every);
+        return new LivePreview(model, preview, null, path, every);
     }
 
     /// <summary>This preview's step callback, then <paramref name="next"/>.</summary>
@@ -46,8 +49,8 @@ public sealed class LivePreview
     void Write(Tensor denoised)
     {
         using var scope = NewDisposeScope();
-        var image = _preview is null
-            ? DecodeStage.Run(_model.FirstStage, denoised[..1])[0]
+        var image = _taesd is not null ? DecodeStage.Run(_model.FirstStage, denoised[..1], new Pipeline.Generation.DecodeOptions { Taesd = _taesd })[0]
+            : _preview is null ? DecodeStage.Run(_model.FirstStage, denoised[..1])[0]
             : nn.functional.interpolate(_preview.Apply(denoised[..1]), scale_factor: new double[] { _factor, _factor }, mode: InterpolationMode.Nearest)[0];
         PngImage.WriteAtomically(_path, PngImage.Encode(image));
     }

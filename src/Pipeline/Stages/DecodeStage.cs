@@ -13,6 +13,7 @@ public static class DecodeStage
         options ??= DecodeOptions.Default;
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
+        if (options.Taesd is { } taesd) return taesd.call(latents.to(ScalarType.Float32)).clamp(0, 1).MoveToOuterDisposeScope();
         var images = vae.DecodeFirstStage(latents.to(ScalarType.Float32), options.SamplesAtATime, options.Tiling);
         return ((images + 1) / 2).clamp(0, 1).MoveToOuterDisposeScope();
     }

@@ -61,4 +61,34 @@ public sealed class TaesdDecoderTests
             trainer.Train(new TrainingCallbacks(p => losses.Add(p.Loss)));
         Assert.True(losses.TakeLast(5).Average() < 0.7 * losses.Take(5).Average(), $"loss {losses.Take(5).Average()} → {losses.TakeLast(5).Average()}");
     }
+
+    [Fact]
+    public void A_saved_decoder_loads_back_by_its_released_names_and_the_CLI_decodes_and_previews_with_it()
+    {
+        using var model = Pipeline.Models.Bundles.SdxlModel.Create(Pipeline.Tests.Stages.TinyModels.Base);
+        using var folder = new Pipeline.Tests.Cli.TinyCheckpointFolder(model);
+        var file = folder.PathOf("taesd.safetensors");
+        using (var decoder = new TaesdDecoder(channels: 8))
+        {
+            Pipeline.Checkpoints.SafeTensorsWriter.Write(file, decoder.named_parameters().Select(p => new KeyValuePair<string, Tensor>(p.name, p.parameter)).ToList());
+            using var loaded = TaesdDecoder.Load(file);
+            Assert.Equal(8, loaded.Channels);
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var z = randn(1, 4, 4, 4);
+            Assert.True(decoder.call(z).eq(loaded.call(z)).all().item<bool>());
+        }
+        string output = folder.PathOf("out.png"), preview = folder.PathOf("preview.png");
+        string[] common = { "--checkpoint", folder.Checkpoint, "--steps", "3", "--seed", "3", "--width", "32", "--height", "40" };
+        var (code, text) = Pipeline.Tests.Cli.CliHarness.Sdxl(new[] { "txt2img", "a red circle", "--decoder", "taesd", "--taesd", file,
+            "--preview", preview, "--preview-mode", "taesd", "--preview-every", "1", "--out", output }.Concat(common).ToArray());
+        Assert.True(code == Pipeline.Cli.ExitCodes.Ok, text);
+        Assert.Contains("Decoder: TAESD", Pipeline.Imaging.PngTextChunks.Read(File.ReadAllBytes(output))["parameters"]);
+        using (var a = Pipeline.Imaging.PngImage.Read(output))
+        using (var b = Pipeline.Imaging.PngImage.Read(preview))
+            Assert.True(a.eq(b).all().item<bool>(), "the last TAESD preview is the TAESD-decoded image");
+        (code, text) = Pipeline.Tests.Cli.CliHarness.Sdxl(new[] { "txt2img", "a red circle", "--decoder", "taesd", "--out", output }.Concat(common).ToArray());
+        Assert.Equal(Pipeline.Cli.ExitCodes.Usage, code);
+        Assert.Contains("need --taesd FILE", text);
+    }
 }

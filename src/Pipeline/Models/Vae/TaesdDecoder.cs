@@ -51,6 +51,21 @@ public sealed class TaesdDecoder : nn.Module<Tensor, Tensor>
         return x.MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Loads a decoder file in the released layout (<c>taesdxl_decoder.safetensors</c>, or one trained here): the widths
+    /// are read from <c>1.weight</c>, every tensor must match (strict), weights are read into float32.
+    /// </summary>
+    public static TaesdDecoder Load(string path, Device? device = null)
+    {
+        using var file = Checkpoints.SafeTensorsFile.Open(path);
+        if (!file.Entries.TryGetValue("1.weight", out var first) || first.Shape.Length != 4)
+            throw new Checkpoints.SafeTensorsFormatException($"{path}: not a TAESD decoder (no 4-d '1.weight')");
+        var decoder = new TaesdDecoder((int)first.Shape[1], (int)first.Shape[0], device);
+        try { Checkpoints.StateDictLoader.Load(decoder, file); }
+        catch { decoder.Dispose(); throw; }
+        return decoder;
+    }
+
     sealed class SoftClamp() : nn.Module<Tensor, Tensor>(nameof(SoftClamp))
     {
         public override Tensor forward(Tensor x) => tanh(x / 3) * 3;
