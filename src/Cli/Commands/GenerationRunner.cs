@@ -109,6 +109,10 @@ public static class GenerationRunner
                 throw new CliException("--decoder taesd and --preview-mode taesd need --taesd FILE (a TAESD-layout decoder such as taesdxl_decoder.safetensors) with a --checkpoint");
 
             TorchRuntime.Configure(s.Threads is { } t ? new RuntimeSettings(t) : RuntimeSettings.ForModel(Math.Max(d.Size.Height, d.Size.Width)));
+            // The tiny decoder is small: read (strictly) before the model, so a bad file fails first.
+            using var taesd = needTaesd ? Pipeline.Models.Vae.TaesdDecoder.Load(taesdPath!, device) : null;
+            if (taesd is not null && taesd.LatentChannels != config.Vae.EmbedDim)
+                throw new CliException($"--taesd {taesdPath} decodes {taesd.LatentChannels} latent channels, the model makes {config.Vae.EmbedDim}");
             using var ctrlC = new CtrlC(cancellation);
             try
             {
@@ -122,9 +126,6 @@ public static class GenerationRunner
                     Refiner = plan.Refiner is { } refine ? refine with { Adapters = refinerAdapters } : null,
                     AdapterApplication = s.LoraApply == "on-the-fly" ? Pipeline.Adapters.AdapterApplication.OnTheFly : Pipeline.Adapters.AdapterApplication.Merged,
                 }).Validate();
-                using var taesd = needTaesd ? Pipeline.Models.Vae.TaesdDecoder.Load(taesdPath!, model.Device) : null;
-                if (taesd is not null && taesd.LatentChannels != model.Config.Vae.EmbedDim)
-                    throw new CliException($"--taesd {taesdPath} decodes {taesd.LatentChannels} latent channels, the model makes {model.Config.Vae.EmbedDim}");
                 if (s.Decoder == "taesd") plan = plan with { Decode = plan.Decode with { Taesd = taesd } };
                 var preview = s.Preview is null ? null : LivePreview.For(model, s.Preview, s.PreviewEvery, s.PreviewMode, taesd);
                 using var result = SamplingProgress.Run($"{plan.Names.Sampler} × {plan.Sigmas.Steps}", plan.TotalSteps, ctrlC.Token, options =>
