@@ -22,7 +22,8 @@ public sealed record TinyTrainingEvent(string Stage, TrainingProgress? Progress 
 /// </summary>
 public static class TinyTraining
 {
-    public const string BaseFile = "tiny-sdxl-base.safetensors", RefinerFile = "tiny-sdxl-refiner.safetensors", VaeFile = "vae.safetensors";
+    public const string BaseFile = "tiny-sdxl-base.safetensors", RefinerFile = "tiny-sdxl-refiner.safetensors", VaeFile = "vae.safetensors",
+        TaesdFile = "tiny-taesd.safetensors";
 
     public static void Run(TinyTrainingPlan plan, string workFolder, string outputFolder, string stages, Action<TinyTrainingEvent> report,
         CancellationToken cancel = default)
@@ -31,14 +32,15 @@ public static class TinyTraining
         Directory.CreateDirectory(outputFolder);
         var wanted = stages.ToLowerInvariant() switch
         {
-            "all" => new[] { "vae", "base", "refiner" },
-            "vae" or "base" or "refiner" => new[] { stages.ToLowerInvariant() },
-            _ => throw new ArgumentException($"unknown training stage '{stages}'; valid: all, vae, base, refiner"),
+            "all" => new[] { "vae", "base", "refiner", "taesd" },
+            "vae" or "base" or "refiner" or "taesd" => new[] { stages.ToLowerInvariant() },
+            _ => throw new ArgumentException($"unknown training stage '{stages}'; valid: all, vae, base, refiner, taesd"),
         };
         var vaePath = Path.Combine(workFolder, VaeFile);
         if (wanted.Contains("vae")) TrainVae(plan, vaePath, report, cancel);
         if (wanted.Contains("base")) TrainDiffusion(plan, SdxlModelConfig.TinyBase, vaePath, Path.Combine(outputFolder, BaseFile), workFolder, refiner: false, report, cancel);
         if (wanted.Contains("refiner")) TrainDiffusion(plan, SdxlModelConfig.TinyRefiner, vaePath, Path.Combine(outputFolder, RefinerFile), workFolder, refiner: true, report, cancel);
+        if (wanted.Contains("taesd")) TrainTaesd(plan, Path.Combine(outputFolder, BaseFile), Path.Combine(outputFolder, TaesdFile), report, cancel);
     }
 
     /// <summary>
@@ -79,6 +81,29 @@ public static class TinyTraining
         report(new("vae", Message: $"latent scale factor 1/std = {scale:F4}"));
         var tensors = vae.state_dict().Select(kv => new KeyValuePair<string, Tensor>(kv.Key, kv.Value)).ToList();
         SafeTensorsWriter.Write(vaePath, tensors, new Dictionary<string, string> { ["scale_factor"] = scale.ToString("R", System.Globalization.CultureInfo.InvariantCulture) });
+    }
+
+    /// <summary>
+    /// The preview/fast decoder: a TAESD-layout decoder (<see cref="TinyTrainingPlan.TaesdChannels"/> wide) distilled from
+    /// the base checkpoint's VAE on the shape world (<see cref="TaesdTrainer"/>), written as fp16 in the released names.
+    /// </summary>
+    static void TrainTaesd(TinyTrainingPlan plan, string basePath, string outPath, Action<TinyTrainingEvent> report, CancellationToken cancel)
+    {
+        if (File.Exists(outPath)) { report(new("taesd", Message: $"{outPath} exists: skipped")); return; }
+        if (!File.Exists(basePath)) throw new InvalidOperationException($"the taesd stage distils the base's VAE; {basePath} does not exist (run the base stage first)");
+        using var model = SdxlModel.Load(basePath);
+        manual_seed(plan.Seed + 4);
+        using var decoder = new TaesdDecoder(model.Config.Vae.EmbedDim, plan.TaesdChannels);
+        var settings = new VaeTrainingSettings
+        {
+            Steps = plan.TaesdSteps, LearningRate = plan.TaesdLearningRate, WarmupSteps = Math.Min(20, plan.TaesdSteps / 4 + 1),
+            Decay = LearningRateDecay.Cosine, Seed = plan.Seed + 4,
+        };
+        using (var trainer = new TaesdTrainer(model.FirstStage, decoder, new ShapeWorldData(plan.World(4, plan.VaeBatch, WorldBuckets.MultiAspect)), settings))
+            trainer.Train(new TrainingCallbacks(OnStep: p => report(new("taesd", p))), cancel: cancel);
+        SafeTensorsWriter.Write(outPath, decoder.named_parameters().Select(p => new KeyValuePair<string, Tensor>(p.name, p.parameter.detach())).ToList(),
+            new Dictionary<string, string> { ["pipeline.trained_by"] = "TinyTraining", ["pipeline.plan"] = plan.ToString() }, (_, _) => ScalarType.Float16);
+        report(new("taesd", Message: $"wrote {outPath} ({new FileInfo(outPath).Length / 1e6:F1} MB)"));
     }
 
     static void TrainDiffusion(TinyTrainingPlan plan, SdxlModelConfig config, string vaePath, string outPath, string workFolder, bool refiner,

@@ -21,6 +21,7 @@ public sealed record TinyTrainingPlan(
     int BaseBatch = 64, IReadOnlyList<DiffusionStage>? BaseStages = null,
     int RefinerBatch = 64, long RefinerSteps = 700, int RefinerMaxIdx = 200,
     double EmaDecay = 0.999, double CropProbability = 0.5,
+    long TaesdSteps = 600, int TaesdChannels = 32, double TaesdLearningRate = 2e-3,
     ILossWeighting? LossWeighting = null, ISigmaSampler? SigmaSampler = null)
 {
     public IReadOnlyList<DiffusionStage> EffectiveBaseStages => BaseStages ?? new[]
@@ -36,6 +37,7 @@ public sealed record TinyTrainingPlan(
         VaeSteps = Math.Max(1, (long)(VaeSteps * factor)),
         VaeRefineSteps = Math.Max(1, (long)(VaeRefineSteps * factor)),
         RefinerSteps = Math.Max(1, (long)(RefinerSteps * factor)),
+        TaesdSteps = Math.Max(1, (long)(TaesdSteps * factor)),
         BaseStages = EffectiveBaseStages.Select(s => s with { Steps = Math.Max(1, (long)(s.Steps * factor)), WarmupSteps = Math.Min(s.WarmupSteps, Math.Max(1, (long)(s.Steps * factor) / 4)) }).ToList(),
     };
 
