@@ -91,4 +91,31 @@ public sealed class TaesdDecoderTests
         Assert.Equal(Pipeline.Cli.ExitCodes.Usage, code);
         Assert.Contains("need --taesd FILE", text);
     }
+
+    /// <summary>The shipped tiny decoder of the embedded default (sdxl train --stage taesd) against the full VAE decode on
+    /// held-out shape-world images: the target is 25 dB.</summary>
+    [Fact]
+    public void The_shipped_tiny_decoder_matches_the_full_decode_to_25_dB()
+    {
+        using var model = Pipeline.Models.Bundles.SdxlModel.Load(Pipeline.Models.Bundles.EmbeddedModels.Base!);
+        using var decoder = TaesdDecoder.Load(Pipeline.Models.Bundles.EmbeddedModels.Taesd
+            ?? throw new InvalidOperationException("models/tiny-taesd.safetensors must ship with the repository"));
+        var vae = model.FirstStage;
+        var test = new Pipeline.Training.World.ShapeWorldData(Pipeline.Training.World.ShapeWorldSettings.Base(777, 32)
+            with { Buckets = Pipeline.Training.World.WorldBuckets.Single(64, 64) });
+        using var noGrad = no_grad();
+        double mse = 0;
+        for (int b = 0; b < 2; b++)
+        {
+            using var scope = NewDisposeScope();
+            using var batch = test.Batch(b);
+            double scale = vae.Config.ScaleFactor;
+            var z = vae.Encode(batch.Images).Mode() * scale;
+            var full = ((vae.Decode(z / scale) + 1) / 2).clamp(0, 1);
+            mse += (decoder.call(z).clamp(0, 1) - full).square().mean().item<float>();
+        }
+        double psnr = 10 * Math.Log10(1 / (mse / 2));
+        Console.WriteLine($"shipped TAESD-32 vs full decode: {psnr:F2} dB");
+        Assert.True(psnr >= 25, $"{psnr:F2} dB");
+    }
 }
