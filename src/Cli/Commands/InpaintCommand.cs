@@ -15,12 +15,16 @@ public sealed class InpaintCommand : Command<InpaintCommand.Settings>
         [CommandArgument(1, "<mask>")] [Description("Mask image of the same size: white = repaint, black = keep (grey levels blend; colour images are averaged)")] public string Mask { get; init; } = "";
         [CommandArgument(2, "<prompt>")] [Description("What the masked region should show")] public string Prompt { get; init; } = "";
         [CommandOption("--strength <X>")] [Description("How much the masked region changes, more than 0 and at most 1: the share of the schedule that runs")] [DefaultValue(0.8)] public double Strength { get; init; } = 0.8;
+        [CommandOption("--only-masked")] [Description("A1111's 'inpaint only masked': cut the region around the mask (plus --only-masked-padding), inpaint it at the full image size, paste it back (default: the whole image)")] public bool OnlyMasked { get; init; }
+        [CommandOption("--only-masked-padding <PX>")] [Description("With --only-masked: pixels of context kept around the mask")] [DefaultValue(32)] public int OnlyMaskedPadding { get; init; } = 32;
         [CommandOption("--mask-blur <PX>")] [Description("Standard deviation in pixels of the Gaussian blur of the mask's edge (A1111's Mask blur)")] [DefaultValue(4)] public int MaskBlur { get; init; } = 4;
 
         protected override IEnumerable<string> Problems()
         {
             foreach (var p in base.Problems()) yield return p;
             if (!double.IsFinite(Strength) || Strength <= 0 || Strength > 1) yield return $"--strength must be more than 0 and at most 1, got {Strength}";
+            if (OnlyMaskedPadding < 0 || OnlyMaskedPadding > 1024) yield return $"--only-masked-padding must be in 0..1024, got {OnlyMaskedPadding}";
+            if (!OnlyMasked && OnlyMaskedPadding != 32) yield return "--only-masked-padding needs --only-masked";
             if (MaskBlur < 0 || MaskBlur > InpaintMask.MaxBlur) yield return $"--mask-blur must be in 0..{InpaintMask.MaxBlur}, got {MaskBlur}";
             if (!File.Exists(Image)) yield return $"no such image: {Image}";
             if (!File.Exists(Mask)) yield return $"no such mask image: {Mask}";
@@ -50,7 +54,9 @@ public sealed class InpaintCommand : Command<InpaintCommand.Settings>
                 using var maskBatch = maskImage.unsqueeze(0);
                 var mask = InpaintMask.FromImage(maskBatch, s.MaskBlur);
                 using (mask.Mask)
-                    return plan.WithInit(InitInput.FromImage(batch, s.Strength).WithMask(mask)).Run(options);
+                    return s.OnlyMasked
+                        ? Pipeline.Stages.InpaintRegion.Run(plan, batch, mask, s.OnlyMaskedPadding, s.Strength, options)
+                        : plan.WithInit(InitInput.FromImage(batch, s.Strength).WithMask(mask)).Run(options);
             },
             size: () => ImageHeader.Size(s.Image) is var (w, h) ? new ImageSize(h, w) : default);
 }

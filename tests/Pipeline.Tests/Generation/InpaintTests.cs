@@ -156,6 +156,48 @@ public sealed class InpaintTests : IDisposable
     }
 
     [Fact]
+    public void Only_masked_crop_box_laws()
+    {
+        Prop.ForAll(Gen.Choose(2, 8).SelectMany(h8 => Gen.Choose(2, 8).SelectMany(w8 => Gen.Choose(0, 16).SelectMany(pad =>
+                Gen.Choose(0, 8 * h8 - 1).SelectMany(t => Gen.Choose(0, 8 * w8 - 1).SelectMany(l =>
+                    Gen.Choose(1, 8 * h8 - t).SelectMany(mh => Gen.Choose(1, 8 * w8 - l).Select(mw => (H: 8 * h8, W: 8 * w8, pad, t, l, mh, mw)))))))).ToArbitrary(),
+            c =>
+            {
+                using var scope = NewDisposeScope();
+                var mask = zeros(1, 1, c.H, c.W);
+                mask[.., .., c.t..(c.t + c.mh), c.l..(c.l + c.mw)] = 1;
+                var target = new Pipeline.Conditioning.ImageSize(c.H, c.W);
+                var box = InpaintRegion.CropBox(mask, c.pad, target);
+                bool inside = box.Top >= 0 && box.Left >= 0 && box.Bottom <= c.H && box.Right <= c.W && box.Height > 0 && box.Width > 0;
+                bool covers = box.Top <= Math.Max(0, c.t - c.pad) && box.Left <= Math.Max(0, c.l - c.pad)
+                              && box.Bottom >= Math.Min(c.H, c.t + c.mh + c.pad) && box.Right >= Math.Min(c.W, c.l + c.mw + c.pad);
+                // The target's aspect ratio, unless the image itself is the limit on the side that had to grow.
+                double ratio = (double)box.Width / box.Height, wanted = (double)c.W / c.H;
+                bool aspect = Math.Abs(ratio - wanted) <= wanted * (1.0 / box.Height + 1.0 / box.Width) + 1e-9 || box.Width == c.W || box.Height == c.H;
+                return inside && covers && aspect;
+            }).QuickCheckThrowOnFailure();
+        using var black = zeros(1, 1, 16, 16);
+        Assert.Contains("all black", Assert.Throws<ArgumentException>(() => InpaintRegion.CropBox(black, 4, new Pipeline.Conditioning.ImageSize(16, 16))).Message);
+    }
+
+    [Fact]
+    public void Only_masked_inpainting_keeps_everything_outside_its_box_and_records_the_area()
+    {
+        using var mask = zeros(1, 1, TinyPlans.Size.Height, TinyPlans.Size.Width);
+        mask[.., .., 8..16, 8..16] = 1;
+        using var result = InpaintRegion.Run(Plan(), _image, new InpaintMask(mask, Blur: 2), padding: 4, strength: 0.9);
+        var box = InpaintRegion.CropBox(mask, 4, TinyPlans.Size);
+        Assert.Equal(_image.shape, result.Images.shape);
+        using var scope = NewDisposeScope();
+        var outside = ones(1, 1, TinyPlans.Size.Height, TinyPlans.Size.Width);
+        outside[.., .., box.Top..box.Bottom, box.Left..box.Right] = 0;
+        Assert.True((result.Images * outside).eq(_image * outside).all().item<bool>(), "pixels outside the crop box changed");
+        Assert.False(result.Images[.., .., 8..16, 8..16].eq(_image[.., .., 8..16, 8..16]).all().item<bool>(), "the masked square was not repainted");
+        Assert.Equal("Only masked", result.Parameters[0].Extra!["Inpaint area"]);
+        Assert.Equal("4", result.Parameters[0].Extra!["Masked area padding"]);
+    }
+
+    [Fact]
     public void The_CLI_inpaints_keeps_the_unmasked_pixels_and_refuses_a_mask_of_another_size()
     {
         using var folder = new TinyCheckpointFolder(_model);
