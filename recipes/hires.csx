@@ -12,7 +12,7 @@ double scale = Args.Get("scale", 2.0);
 var large = new ImageSize((int)Math.Round(size.Height * scale / 8) * 8, (int)Math.Round(size.Width * scale / 8) * 8);
 var first = Registry.TextToImage(model, Args.Require<string>("prompt"), size, Args.Get("sampler", d.Sampler), Args.Get("schedule", d.Schedule),
     Args.Get("steps", d.Steps), Args.Get("cfg", d.CfgScale), seed, Args.Get("negative", ""));
-var plan = first.WithHires(new HiresStep(large, LatentUpscalers.Parse(Args.Get("upscaler", "latent")),
+var plan = first.WithHires(new HiresStep(large, HiresUpscalers.Parse(Args.Get("upscaler", "latent")),
     Registry.Schedule(Args.Get("schedule", d.Schedule), Args.Get("hires-steps", Args.Get("steps", d.Steps))), Args.Get("strength", 0.5)));
 Progress.Log(plan.Describe());
 using (var alone = Stages.Run(first)) Stages.SavePng(Output, $"hires-first-{seed}.png", alone);

@@ -41,7 +41,7 @@ public static class GenerationRunner
                 registry.Schedule(s.Schedule, s.Steps ?? d.Steps), registry.Sampler(samplerName), GuiderOf(s, cfg, registry), seed)
             { Names = new ComponentNames(samplerName, s.Schedule), Prompting = prompting ?? s.PromptOptions() };
         if (s.HiresSize(imageSize) is { } hiresSize)
-            plan = plan.WithHires(new HiresStep(hiresSize, LatentUpscalers.Parse(s.HiresUpscaler), registry.Schedule(s.Schedule, s.HiresSteps ?? s.Steps ?? d.Steps), s.HiresStrength));
+            plan = plan.WithHires(new HiresStep(hiresSize, HiresUpscalers.Parse(s.HiresUpscaler), registry.Schedule(s.Schedule, s.HiresSteps ?? s.Steps ?? d.Steps), s.HiresStrength));
         if (refiner is null) return plan;
         var mode = GenerationOptions.ParseRefinerMode(s.RefinerMode);
         var refine = new RefinerStep(refiner, mode, s.RefinerAt ?? (mode == Stages.RefinerMode.Handoff ? 0.8 : 0.3), plan.Sampler, plan.Guider)

@@ -42,7 +42,7 @@ public class GenerationOptions : CommandSettings
     [CommandOption("--hires <SCALE>")] [Description("Hires fix (A1111): a second pass at SCALE times the size (rounded to multiples of 8) from the enlarged first-pass latent (default: none)")] public double? Hires { get; init; }
     [CommandOption("--hires-steps <N>")] [Description("Schedule length of the hires pass; the --hires-strength share of it runs (default: --steps)")] public int? HiresSteps { get; init; }
     [CommandOption("--hires-strength <X>")] [Description("Denoising strength of the hires pass, more than 0 and at most 1")] [DefaultValue(0.7)] public double HiresStrength { get; init; } = 0.7;
-    [CommandOption("--hires-upscaler <NAME>")] [Description("latent | latent-bicubic | latent-nearest-exact: how the first-pass latent is enlarged")] [DefaultValue("latent")] public string HiresUpscaler { get; init; } = "latent";
+    [CommandOption("--hires-upscaler <NAME>")] [Description("latent | latent-bicubic | latent-nearest-exact (enlarge the first-pass latent) or lanczos (decode, resize the pixels, encode)")] [DefaultValue("latent")] public string HiresUpscaler { get; init; } = "latent";
     [CommandOption("--refiner <FILE>")] [Description("SDXL refiner single-file .safetensors (default: none)")] public string? Refiner { get; init; }
     [CommandOption("--refiner-mode <MODE>")] [Description("handoff | sdedit (needs --refiner)")] [DefaultValue("handoff")] public string RefinerMode { get; init; } = "handoff";
     [CommandOption("--refiner-at <X>")] [Description("handoff: fraction of base steps (default 0.8); sdedit: strength (default 0.3); needs --refiner")] public double? RefinerAt { get; init; }
@@ -81,7 +81,7 @@ public class GenerationOptions : CommandSettings
         if (Hires is { } hires && (!double.IsFinite(hires) || hires <= 1 || hires > 4)) yield return $"--hires must be a scale more than 1 and at most 4, got {hires}";
         if (HiresSteps is < 1 or > 1000) yield return $"--hires-steps must be in 1..1000, got {HiresSteps}";
         if (!double.IsFinite(HiresStrength) || HiresStrength <= 0 || HiresStrength > 1) yield return $"--hires-strength must be more than 0 and at most 1, got {HiresStrength}";
-        foreach (var p in Try(() => Pipeline.Generation.LatentUpscalers.Parse(HiresUpscaler))) yield return p;
+        foreach (var p in Try(() => Pipeline.Generation.HiresUpscalers.Parse(HiresUpscaler))) yield return p;
         if (Hires is null && (HiresSteps is not null || HiresStrength != 0.7 || HiresUpscaler != "latent")) yield return "--hires-steps, --hires-strength and --hires-upscaler need --hires <SCALE>";
         if (Hires is not null && Refiner is not null) yield return "--hires and --refiner cannot be combined yet";
         if (OptionParsing.ThreadsProblem(Threads) is { } threads) yield return threads;

@@ -69,11 +69,17 @@ public static class PlanExecutor
             },
         }).ToImmutableArray();
         Tensor enlarged;
-        using (NewDisposeScope()) enlarged = hires.Upscaler.Resize(firstPass, hires.Size.Height / f, hires.Size.Width / f).MoveToOuterDisposeScope();
+        using (NewDisposeScope())
+            enlarged = hires.Upscaler.IsPixel()
+                // Pixel upscalers: decode, resize the image, and let the second plan encode it.
+                ? hires.Upscaler.Resize(DecodeStage.Run(plan.Model.FirstStage, firstPass, plan.Decode with { Taesd = null }), hires.Size.Height, hires.Size.Width)
+                    .clamp(0, 1).MoveToOuterDisposeScope()
+                : hires.Upscaler.Resize(firstPass, hires.Size.Height / f, hires.Size.Width / f).MoveToOuterDisposeScope();
         return plan with
         {
             Rows = rows, Size = hires.Size, Sigmas = hires.Sigmas, Sampler = hires.Sampler ?? plan.Sampler,
-            Init = InitInput.FromLatent(enlarged, hires.Strength), Seed = unchecked(plan.Seed + 2), Hires = null,
+            Init = hires.Upscaler.IsPixel() ? InitInput.FromImage(enlarged, hires.Strength) : InitInput.FromLatent(enlarged, hires.Strength),
+            Seed = unchecked(plan.Seed + 2), Hires = null,
             Names = plan.Names with { Sampler = hires.SamplerName ?? (hires.Sampler is null ? plan.Names.Sampler : null) },
         };
     }

@@ -24,14 +24,14 @@ public sealed class HiresTests : IDisposable
 
     GenerationPlan Plan() => TinyPlans.TextToImage(_model, size: Small, steps: 5, seed: 7);
 
-    HiresStep Step(LatentUpscaler upscaler = LatentUpscaler.Bilinear) =>
+    HiresStep Step(HiresUpscaler upscaler = HiresUpscaler.Bilinear) =>
         new(Large, upscaler, ComponentRegistry.BuiltIns.Schedule("legacy_ddpm", 6), 0.5);
 
     [Theory]
-    [InlineData(LatentUpscaler.Bilinear)]
-    [InlineData(LatentUpscaler.Bicubic)]
-    [InlineData(LatentUpscaler.NearestExact)]
-    public void The_second_pass_is_img2img_from_the_enlarged_first_pass_latent(LatentUpscaler upscaler)
+    [InlineData(HiresUpscaler.Bilinear)]
+    [InlineData(HiresUpscaler.Bicubic)]
+    [InlineData(HiresUpscaler.NearestExact)]
+    public void The_second_pass_is_img2img_from_the_enlarged_first_pass_latent(HiresUpscaler upscaler)
     {
         var plan = Plan().WithHires(Step(upscaler));
         Assert.Equal(5 + plan.Hires!.RunSigmas.Steps, plan.TotalSteps);
@@ -46,6 +46,30 @@ public sealed class HiresTests : IDisposable
         var second = Plan() with { Rows = rows, Size = Large, Sigmas = plan.Hires.Sigmas, Seed = 9, Init = InitInput.FromLatent(enlarged, 0.5) };
         using var byHand = second.RunLatents();
         Assert.True(TinyPlans.Same(byHand, hires), "the hires plan is not the composition of its passes");
+    }
+
+    [Fact]
+    public void Lanczos_keeps_flat_images_flat_and_the_pixel_hires_pass_is_decode_resize_img2img()
+    {
+        using (var scope = NewDisposeScope())
+        {
+            var flat = full(new long[] { 1, 3, 8, 12 }, 0.3f);
+            Assert.True((Lanczos.Resize(flat, 20, 7) - 0.3f).abs().max().item<float>() < 1e-6);
+            // A smooth image enlarged then shrunk back comes close to itself.
+            var smooth = nn.functional.interpolate(rand(new long[] { 1, 3, 3, 3 }, generator: new TorchSharp.torch.Generator(2)), new long[] { 16, 16 },
+                mode: InterpolationMode.Bilinear, align_corners: true);
+            Assert.True((Lanczos.Resize(Lanczos.Resize(smooth, 32, 32), 16, 16) - smooth).abs().max().item<float>() < 0.02);
+        }
+        var plan = Plan().WithHires(Step(HiresUpscaler.Lanczos));
+        Assert.Contains("Lanczos", plan.Describe());
+        using var hires = plan.RunLatents();
+        using var first = Plan().RunLatents();
+        using var decoded = Pipeline.Stages.DecodeStage.Run(_model.FirstStage, first);
+        using var enlarged = Lanczos.Resize(decoded, Large.Height, Large.Width).clamp(0, 1);
+        var rows = Plan().Rows.Select(r => r with { Micro = MicroConditioning.ForImage(Large) }).ToImmutableArray();
+        var second = Plan() with { Rows = rows, Size = Large, Sigmas = plan.Hires!.Sigmas, Seed = 9, Init = InitInput.FromImage(enlarged, 0.5) };
+        using var byHand = second.RunLatents();
+        Assert.True(TinyPlans.Same(byHand, hires), "the Lanczos hires plan is not decode → resize → img2img");
     }
 
     [Fact]
@@ -73,9 +97,9 @@ public sealed class HiresTests : IDisposable
     public void Bad_hires_steps_are_refused()
     {
         var schedule = ComponentRegistry.BuiltIns.Schedule("legacy_ddpm", 6);
-        Assert.Contains(Plan().WithHires(new HiresStep(new ImageSize(16, 16), LatentUpscaler.Bilinear, schedule, 0.5)).Problems(), p => p.Contains("must be larger"));
-        Assert.Contains(Plan().WithHires(new HiresStep(new ImageSize(60, 48), LatentUpscaler.Bilinear, schedule, 0.5)).Problems(), p => p.Contains("multiple of 8"));
-        Assert.Contains(Plan().WithHires(new HiresStep(Large, LatentUpscaler.Bilinear, schedule, 1.5)).Problems(), p => p.Contains("strength 1.5"));
+        Assert.Contains(Plan().WithHires(new HiresStep(new ImageSize(16, 16), HiresUpscaler.Bilinear, schedule, 0.5)).Problems(), p => p.Contains("must be larger"));
+        Assert.Contains(Plan().WithHires(new HiresStep(new ImageSize(60, 48), HiresUpscaler.Bilinear, schedule, 0.5)).Problems(), p => p.Contains("multiple of 8"));
+        Assert.Contains(Plan().WithHires(new HiresStep(Large, HiresUpscaler.Bilinear, schedule, 1.5)).Problems(), p => p.Contains("strength 1.5"));
         using var refiner = SdxlModel.Create(TinyModels.Refiner);
         var both = Plan().WithHires(Step()).WithRefiner(RefinerStep.SdEdit(refiner, 0.3, 2, Plan().Sampler, Plan().Guider));
         Assert.Contains(both.Problems(), p => p.Contains("both a hires step and a refiner"));
