@@ -7,9 +7,9 @@ using static TorchSharp.torch;
 namespace Pipeline.Cli.Rendering;
 
 /// <summary>
-/// <c>--preview FILE --preview-every N [--preview-mode linear|vae]</c>: every N sampler steps (and at a phase's last) the
-/// first image's denoised estimate goes through a <see cref="LatentPreview"/> fitted to the model's VAE when the run
-/// starts (enlarged to the image size, nearest) or through the VAE's decoder itself, and is written atomically to FILE,
+/// <c>--preview FILE --preview-every N [--preview-mode linear|taesd|vae]</c>: every N sampler steps (and at a phase's
+/// last) the first image's denoised estimate goes through a <see cref="LatentPreview"/> fitted to the model's VAE when the
+/// run starts (enlarged to the image size, nearest), a TAESD-layout tiny decoder or the VAE's decoder, and is written atomically to FILE,
 /// so an image viewer that watches the file refreshes.
 /// </summary>
 public sealed class LivePreview

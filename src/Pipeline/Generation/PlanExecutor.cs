@@ -85,7 +85,7 @@ public static class PlanExecutor
     }
 
     /// <summary>Adapters on <paramref name="model"/> until disposed: merged (restored after) or as forward hooks; null for none.</summary>
-    static IDisposable? Apply(Models.Bundles.SdxlModel model, System.Collections.Immutable.ImmutableArray<Adapters.AdapterUse> uses, Adapters.AdapterApplication how) =>
+    static IDisposable? Apply(Models.Bundles.SdxlModel model, ImmutableArray<Adapters.AdapterUse> uses, Adapters.AdapterApplication how) =>
         uses.IsDefaultOrEmpty ? null
         : how == Adapters.AdapterApplication.OnTheFly ? Adapters.AdapterHooks.Attach(model, uses)
         : Adapters.AdapterMerge.Apply(model, uses);

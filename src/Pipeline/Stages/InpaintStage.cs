@@ -56,7 +56,8 @@ public static class InpaintStage
 
     /// <summary>
     /// The denoiser for masked sampling: D'(x, σ) = m·D(m·x + (1 − m)·(x₀ + n·σ), σ) + (1 − m)·x₀, with m the latent mask
-    /// (1 = repaint), x₀ the clean init latent and n the noise the run started from (x = x₀ + n·σ₀).
+    /// (1 = repaint), x₀ the clean init latent and n the noise the run started from (x = x₀ + n·σ₀). The parts that do
+    /// not change between steps (1 − m and (1 − m)·x₀) are computed once, in the caller's dispose scope.
     /// </summary>
     public static DenoiseFunction Wrap(DenoiseFunction inner, Tensor clean, Tensor noise, Tensor latentMask)
     {
@@ -64,14 +65,15 @@ public static class InpaintStage
         ArgumentNullException.ThrowIfNull(clean);
         ArgumentNullException.ThrowIfNull(noise);
         ArgumentNullException.ThrowIfNull(latentMask);
+        var keep = 1 - latentMask;
+        var keptClean = keep * clean;
         return (x, sigma) =>
         {
             using var scope = NewDisposeScope();
             var s = sigma.dim() == 0 ? sigma : sigma.reshape(-1, 1, 1, 1);
-            var keep = 1 - latentMask;
             var seen = latentMask * x + keep * (clean + noise * s.to(clean.dtype));
             var denoised = inner(seen, sigma);
-            return (latentMask * denoised + keep * clean).MoveToOuterDisposeScope();
+            return (latentMask * denoised + keptClean).MoveToOuterDisposeScope();
         };
     }
 
