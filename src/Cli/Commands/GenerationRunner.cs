@@ -108,11 +108,17 @@ public static class GenerationRunner
             if (needTaesd && taesdPath is null)
                 throw new CliException("--decoder taesd and --preview-mode taesd need --taesd FILE (a TAESD-layout decoder such as taesdxl_decoder.safetensors) with a --checkpoint");
 
+            if (s.Preview is not null && s.PreviewMode == "sdxl" && !Pipeline.Stages.LatentPreview.IsSdxlLatentSpace(config.Vae))
+                throw new CliException("--preview-mode sdxl uses the factors published for the released SDXL VAE; this model's VAE is another (use --preview-mode linear, fitted to it)");
+
             TorchRuntime.Configure(s.Threads is { } t ? new RuntimeSettings(t) : RuntimeSettings.ForModel(Math.Max(d.Size.Height, d.Size.Width)));
             // The tiny decoder is small: read (strictly) before the model, so a bad file fails first.
             using var taesd = needTaesd ? Pipeline.Models.Vae.TaesdDecoder.Load(taesdPath!, device) : null;
             if (taesd is not null && taesd.LatentChannels != config.Vae.EmbedDim)
                 throw new CliException($"--taesd {taesdPath} decodes {taesd.LatentChannels} latent channels, the model makes {config.Vae.EmbedDim}");
+            using var taesdEncoder = s.TaesdEncoder is { } encoderPath ? Pipeline.Models.Vae.TaesdEncoder.Load(encoderPath, device) : null;
+            if (taesdEncoder is not null && taesdEncoder.LatentChannels != config.Vae.EmbedDim)
+                throw new CliException($"--taesd-encoder {s.TaesdEncoder} makes {taesdEncoder.LatentChannels} latent channels, the model takes {config.Vae.EmbedDim}");
             using var ctrlC = new CtrlC(cancellation);
             try
             {
@@ -127,6 +133,7 @@ public static class GenerationRunner
                     AdapterApplication = s.LoraApply == "on-the-fly" ? Pipeline.Adapters.AdapterApplication.OnTheFly : Pipeline.Adapters.AdapterApplication.Merged,
                 }).Validate();
                 if (s.Decoder == "taesd") plan = plan with { Decode = plan.Decode with { Taesd = taesd } };
+                if (taesdEncoder is not null) plan = plan with { Encode = plan.Encode with { Taesd = taesdEncoder } };
                 var preview = s.Preview is null ? null : LivePreview.For(model, s.Preview, s.PreviewEvery, s.PreviewMode, taesd);
                 using var result = SamplingProgress.Run($"{plan.Names.Sampler} × {plan.Sigmas.Steps}", plan.TotalSteps, ctrlC.Token, options =>
                     generate(plan, preview is null ? options : options with { OnStep = preview.Then(options.OnStep) }));

@@ -11,7 +11,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("--stage <STAGE>")] [Description("all | vae | base | refiner | taesd (the tiny preview/fast decoder, distilled from the base's VAE)")] [DefaultValue("all")] public string Stage { get; init; } = "all";
+        [CommandOption("--stage <STAGE>")] [Description("all | vae | base | refiner | taesd (the tiny preview/fast decoder, distilled from the base's VAE) | taesd-encoder (a tiny fast encoder, likewise; not part of all)")] [DefaultValue("all")] public string Stage { get; init; } = "all";
         [CommandOption("--work <DIR>")] [Description("Intermediate results (a finished stage is skipped on the next run)")] [DefaultValue(".train")] public string Work { get; init; } = ".train";
         [CommandOption("--out <DIR>")] [Description("Where the base, refiner and TAESD checkpoints go")] [DefaultValue("models")] public string Out { get; init; } = "models";
         [CommandOption("--scale <X>")] [Description("Multiply every step count (e.g. 0.05 for a quick trial)")] [DefaultValue(1.0)] public double Scale { get; init; } = 1.0;
@@ -24,7 +24,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         public override ValidationResult Validate() =>
             !(Scale > 0) || !double.IsFinite(Scale) ? ValidationResult.Error($"--scale must be a positive number, got {Scale}")
             : Options.OptionParsing.ThreadsProblem(Threads) is { } threads ? ValidationResult.Error(threads)
-            : Stage is not ("all" or "vae" or "base" or "refiner" or "taesd") ? ValidationResult.Error($"unknown --stage '{Stage}'; valid: all, vae, base, refiner, taesd")
+            : Stage is not ("all" or "vae" or "base" or "refiner" or "taesd" or "taesd-encoder") ? ValidationResult.Error($"unknown --stage '{Stage}'; valid: all, vae, base, refiner, taesd, taesd-encoder")
             : ValidationResult.Success();
     }
 

@@ -36,9 +36,10 @@ public class GenerationOptions : CommandSettings
     [CommandOption("--checkpoint <FILE>")] [Description("SDXL base single-file .safetensors (default: the embedded model)")] public string? Checkpoint { get; init; }
     [CommandOption("--preview <FILE>")] [Description("Write a live preview PNG here while sampling (the current denoised estimate through a latent→RGB fit to the model's VAE; image viewers refresh it) (default: none)")] public string? Preview { get; init; }
     [CommandOption("--preview-every <N>")] [Description("With --preview: update it every N sampler steps (and at the last)")] [DefaultValue(5)] public int PreviewEvery { get; init; } = 5;
-    [CommandOption("--preview-mode <MODE>")] [Description("linear (latent→RGB fit, about free, rough colours), taesd (the tiny TAESD-layout decoder of --taesd) or vae (the full VAE decode of the estimate: exact, costs a decode)")] [DefaultValue("linear")] public string PreviewMode { get; init; } = "linear";
+    [CommandOption("--preview-mode <MODE>")] [Description("linear (latent→RGB factors fitted to the model's VAE: about free, rough colours), sdxl (ComfyUI's published factors for the released SDXL VAE; full-size models only), taesd (the tiny TAESD-layout decoder of --taesd) or vae (the full VAE decode of the estimate: exact, costs a decode)")] [DefaultValue("linear")] public string PreviewMode { get; init; } = "linear";
     [CommandOption("--decoder <NAME>")] [Description("vae (the model's VAE) or taesd (the tiny decoder of --taesd: fast, approximate; recorded in the PNG)")] [DefaultValue("vae")] public string Decoder { get; init; } = "vae";
     [CommandOption("--taesd <FILE>")] [Description("A TAESD-layout decoder .safetensors (e.g. taesdxl_decoder.safetensors) for --decoder taesd and --preview-mode taesd (default: the embedded default's own, with the embedded model)")] public string? Taesd { get; init; }
+    [CommandOption("--taesd-encoder <FILE>")] [Description("Encode init images (img2img, inpaint, the lanczos hires pass) with this TAESD-layout encoder .safetensors (e.g. taesdxl_encoder.safetensors) instead of the VAE: fast, approximate; recorded in the PNG (default: the VAE)")] public string? TaesdEncoder { get; init; }
     [CommandOption("--hires <SCALE>")] [Description("Hires fix (A1111): a second pass at SCALE times the size (rounded to multiples of 8) from the enlarged first-pass latent (default: none)")] public double? Hires { get; init; }
     [CommandOption("--hires-steps <N>")] [Description("Schedule length of the hires pass; the --hires-strength share of it runs (default: --steps)")] public int? HiresSteps { get; init; }
     [CommandOption("--hires-strength <X>")] [Description("Denoising strength of the hires pass, more than 0 and at most 1")] [DefaultValue(0.7)] public double HiresStrength { get; init; } = 0.7;
@@ -75,9 +76,10 @@ public class GenerationOptions : CommandSettings
         if (PreviewEvery < 1) yield return $"--preview-every must be >= 1, got {PreviewEvery}";
         if (Preview is { } pv && !string.Equals(Path.GetExtension(pv), ".png", StringComparison.OrdinalIgnoreCase)) yield return $"--preview '{pv}': previews are PNG files; give a .png name";
         if (Preview is null && (PreviewEvery != 5 || PreviewMode != "linear")) yield return "--preview-every and --preview-mode need --preview <FILE>";
-        if (PreviewMode is not ("linear" or "taesd" or "vae")) yield return $"unknown --preview-mode '{PreviewMode}'; valid: linear, taesd, vae";
+        if (PreviewMode is not ("linear" or "sdxl" or "taesd" or "vae")) yield return $"unknown --preview-mode '{PreviewMode}'; valid: linear, sdxl, taesd, vae";
         if (Decoder is not ("vae" or "taesd")) yield return $"unknown --decoder '{Decoder}'; valid: vae, taesd";
         if (Taesd is { } taesdFile && !File.Exists(taesdFile)) yield return $"--taesd: no such file: {taesdFile}";
+        if (TaesdEncoder is { } encoderFile && !File.Exists(encoderFile)) yield return $"--taesd-encoder: no such file: {encoderFile}";
         if (Hires is { } hires && (!double.IsFinite(hires) || hires <= 1 || hires > 4)) yield return $"--hires must be a scale more than 1 and at most 4, got {hires}";
         if (HiresSteps is < 1 or > 1000) yield return $"--hires-steps must be in 1..1000, got {HiresSteps}";
         if (!double.IsFinite(HiresStrength) || HiresStrength <= 0 || HiresStrength > 1) yield return $"--hires-strength must be more than 0 and at most 1, got {HiresStrength}";

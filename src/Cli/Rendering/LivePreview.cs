@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace Pipeline.Cli.Rendering;
 
 /// <summary>
-/// <c>--preview FILE --preview-every N [--preview-mode linear|taesd|vae]</c>: every N sampler steps (and at a phase's
+/// <c>--preview FILE --preview-every N [--preview-mode linear|sdxl|taesd|vae]</c>: every N sampler steps (and at a phase's
 /// last) the first image's denoised estimate goes through a <see cref="LatentPreview"/> fitted to the model's VAE when the
 /// run starts (enlarged to the image size, nearest), a TAESD-layout tiny decoder or the VAE's decoder, and is written atomically to FILE,
 /// so an image viewer that watches the file refreshes.
@@ -24,7 +24,7 @@ public sealed class LivePreview
     LivePreview(SdxlModel model, LatentPreview? preview, Pipeline.Models.Vae.TaesdDecoder? taesd, string path, int every) =>
         (_model, _preview, _taesd, _path, _every, _factor) = (model, preview, taesd, path, every, model.Config.Vae.DownscaleFactor);
 
-    /// <param name="mode">linear, taesd (needs <paramref name="taesd"/>, not owned) or vae</param>
+    /// <param name="mode">linear (fitted), sdxl (the published SDXL factors), taesd (needs <paramref name="taesd"/>, not owned) or vae</param>
     public static LivePreview For(SdxlModel model, string path, int every, string mode = "linear", Pipeline.Models.Vae.TaesdDecoder? taesd = null)
     {
         if (mode == "vae" || mode == "taesd")
@@ -32,6 +32,11 @@ public sealed class LivePreview
             if (mode == "taesd" && taesd is null) throw new ArgumentException("a TAESD preview needs a TAESD decoder");
             Console.Error.WriteLine($"preview: the {(mode == "vae" ? "VAE" : "TAESD")} decode of the estimate, written to {path} every {every} steps");
             return new LivePreview(model, null, mode == "taesd" ? taesd : null, path, every);
+        }
+        if (mode == "sdxl")
+        {
+            Console.Error.WriteLine($"preview: latent→RGB with the published SDXL factors; writing {path} every {every} steps");
+            return new LivePreview(model, LatentPreview.Sdxl, null, path, every);
         }
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var preview = LatentPreview.Fit(model.FirstStage);

@@ -23,7 +23,7 @@ public sealed record TinyTrainingEvent(string Stage, TrainingProgress? Progress 
 public static class TinyTraining
 {
     public const string BaseFile = "tiny-sdxl-base.safetensors", RefinerFile = "tiny-sdxl-refiner.safetensors", VaeFile = "vae.safetensors",
-        TaesdFile = "tiny-taesd.safetensors";
+        TaesdFile = "tiny-taesd.safetensors", TaesdEncoderFile = "tiny-taesd-encoder.safetensors";
 
     public static void Run(TinyTrainingPlan plan, string workFolder, string outputFolder, string stages, Action<TinyTrainingEvent> report,
         CancellationToken cancel = default)
@@ -33,14 +33,15 @@ public static class TinyTraining
         var wanted = stages.ToLowerInvariant() switch
         {
             "all" => new[] { "vae", "base", "refiner", "taesd" },
-            "vae" or "base" or "refiner" or "taesd" => new[] { stages.ToLowerInvariant() },
-            _ => throw new ArgumentException($"unknown training stage '{stages}'; valid: all, vae, base, refiner, taesd"),
+            "vae" or "base" or "refiner" or "taesd" or "taesd-encoder" => new[] { stages.ToLowerInvariant() },
+            _ => throw new ArgumentException($"unknown training stage '{stages}'; valid: all, vae, base, refiner, taesd, taesd-encoder"),
         };
         var vaePath = Path.Combine(workFolder, VaeFile);
         if (wanted.Contains("vae")) TrainVae(plan, vaePath, report, cancel);
         if (wanted.Contains("base")) TrainDiffusion(plan, SdxlModelConfig.TinyBase, vaePath, Path.Combine(outputFolder, BaseFile), workFolder, refiner: false, report, cancel);
         if (wanted.Contains("refiner")) TrainDiffusion(plan, SdxlModelConfig.TinyRefiner, vaePath, Path.Combine(outputFolder, RefinerFile), workFolder, refiner: true, report, cancel);
         if (wanted.Contains("taesd")) TrainTaesd(plan, Path.Combine(outputFolder, BaseFile), Path.Combine(outputFolder, TaesdFile), report, cancel);
+        if (wanted.Contains("taesd-encoder")) TrainTaesdEncoder(plan, Path.Combine(outputFolder, BaseFile), Path.Combine(outputFolder, TaesdEncoderFile), report, cancel);
     }
 
     /// <summary>
@@ -104,6 +105,30 @@ public static class TinyTraining
         SafeTensorsWriter.Write(outPath, decoder.named_parameters().Select(p => new KeyValuePair<string, Tensor>(p.name, p.parameter.detach())).ToList(),
             new Dictionary<string, string> { ["pipeline.trained_by"] = "TinyTraining", ["pipeline.plan"] = plan.ToString() }, (_, _) => ScalarType.Float16);
         report(new("taesd", Message: $"wrote {outPath} ({new FileInfo(outPath).Length / 1e6:F1} MB)"));
+    }
+
+    /// <summary>
+    /// The fast encoder (not part of "all"): a TAESD-layout encoder (<see cref="TinyTrainingPlan.TaesdChannels"/> wide)
+    /// distilled from the base checkpoint's VAE encoder (<see cref="TaesdEncoderTrainer"/>), fp16 in the released names.
+    /// </summary>
+    static void TrainTaesdEncoder(TinyTrainingPlan plan, string basePath, string outPath, Action<TinyTrainingEvent> report, CancellationToken cancel)
+    {
+        const string stage = "taesd-encoder";
+        if (File.Exists(outPath)) { report(new(stage, Message: $"{outPath} exists: skipped")); return; }
+        if (!File.Exists(basePath)) throw new InvalidOperationException($"the {stage} stage distils the base's VAE; {basePath} does not exist (run the base stage first)");
+        using var model = SdxlModel.Load(basePath);
+        manual_seed(plan.Seed + 5);
+        using var encoder = new TaesdEncoder(model.Config.Vae.EmbedDim, plan.TaesdChannels);
+        var settings = new VaeTrainingSettings
+        {
+            Steps = plan.TaesdSteps, LearningRate = plan.TaesdLearningRate, WarmupSteps = Math.Min(20, plan.TaesdSteps / 4 + 1),
+            Decay = LearningRateDecay.Cosine, Seed = plan.Seed + 5,
+        };
+        using (var trainer = new TaesdEncoderTrainer(model.FirstStage, encoder, new ShapeWorldData(plan.World(5, plan.VaeBatch, WorldBuckets.MultiAspect)), settings))
+            trainer.Train(new TrainingCallbacks(OnStep: p => report(new(stage, p))), cancel: cancel);
+        SafeTensorsWriter.Write(outPath, encoder.named_parameters().Select(p => new KeyValuePair<string, Tensor>(p.name, p.parameter.detach())).ToList(),
+            new Dictionary<string, string> { ["pipeline.trained_by"] = "TinyTraining", ["pipeline.plan"] = plan.ToString() }, (_, _) => ScalarType.Float16);
+        report(new(stage, Message: $"wrote {outPath} ({new FileInfo(outPath).Length / 1e6:F1} MB)"));
     }
 
     static void TrainDiffusion(TinyTrainingPlan plan, SdxlModelConfig config, string vaePath, string outPath, string workFolder, bool refiner,

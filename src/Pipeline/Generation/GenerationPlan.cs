@@ -51,6 +51,9 @@ public sealed record GenerationPlan(SdxlModel Model, ImmutableArray<PromptRow> R
 
     public DecodeOptions Decode { get; init; } = DecodeOptions.Default;
 
+    /// <summary>How init images are encoded (the VAE, or a TAESD-layout tiny encoder).</summary>
+    public EncodeOptions Encode { get; init; } = EncodeOptions.Default;
+
     /// <summary>Registry names of the sampler and schedule (labels for printing and metadata).</summary>
     public ComponentNames Names { get; init; } = ComponentNames.None;
 

@@ -35,7 +35,8 @@ public static class PlanDescription
         Line("schedule", $"{plan.Names.Schedule ?? "custom"}: {Summary(plan.Sigmas)}");
         if (plan.Init is { } init)
             Line("init", $"{(init.IsLatent ? "latent" : "image")} [{string.Join(", ", init.Tensor.shape)}], strength {ComponentText.Number(init.Strength)}" +
-                (Safe(() => plan.RunSigmas) is { } run ? $" → runs {Summary(run)}" : ""));
+                (Safe(() => plan.RunSigmas) is { } run ? $" → runs {Summary(run)}" : "") +
+                (!init.IsLatent && plan.Encode?.Taesd is { } enc ? $", encoded by a TAESD encoder ({enc.Channels} wide)" : ""));
         if (plan.Init?.Mask is { } mask)
             Line("inpaint", $"mask [{string.Join(", ", mask.Mask?.shape ?? Array.Empty<long>())}] (white = repaint), blur {mask.Blur} px; " +
                 "the kept region follows the init latent at every σ" + (plan.Init.IsLatent ? "" : ", the result is composited onto the original pixels"));

@@ -147,7 +147,7 @@ public static class PlanExecutor
                 model.Config.Vae.DownscaleFactor);
             // An inpainting model also reads the mask and the masked image's latent through its extra input channels.
             var pair = model.Config.IsInpainting
-                ? InpaintStage.WithConcat(conditioning, InpaintStage.ModelConcat(model, masked.Tensor, mask.Mask, plan.BatchSize))
+                ? InpaintStage.WithConcat(conditioning, InpaintStage.ModelConcat(model, masked.Tensor, mask.Mask, plan.BatchSize, plan.Encode))
                 : conditioning;
             return DenoiseStage.Run(model, start, sigmas, pair, plan.Sampler, plan.Guider, source, options,
                 wrap: d => InpaintStage.Wrap(d, clean, n, latentMask)).MoveToOuterDisposeScope();
@@ -166,7 +166,7 @@ public static class PlanExecutor
     /// <summary>The clean init latent, one per row: the init latent, or the init image encoded.</summary>
     static Tensor Clean(GenerationPlan plan, InitInput init) => init.IsLatent
         ? init.Tensor.to(ScalarType.Float32, plan.Model.Device).expand(plan.BatchSize, -1, -1, -1)
-        : EncodeStage.Run(plan.Model, init.Tensor, plan.BatchSize);
+        : EncodeStage.Run(plan.Model, init.Tensor, plan.BatchSize, plan.Encode);
 
     static Tensor Refine(GenerationPlan plan, RefinerStep refiner, Tensor baseLatents, PromptTokens? tokens, SamplingOptions options)
     {

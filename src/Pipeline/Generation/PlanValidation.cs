@@ -28,6 +28,11 @@ public static class PlanValidation
         if (plan.Guider is null) p.Add("the plan has no guider");
         if (plan.Noise is null) p.Add("the plan has no noise factory");
         if (plan.Decode is null) p.Add("the plan has no decode options");
+        if (plan.Encode is null) p.Add("the plan has no encode options");
+        if (plan.Encode?.Taesd is { } encoder && encoder.LatentChannels != plan.Model.Config.Vae.EmbedDim)
+            p.Add($"the TAESD encoder makes {encoder.LatentChannels} latent channels, the model takes {plan.Model.Config.Vae.EmbedDim}");
+        if (plan.Decode?.Taesd is { } decoder && decoder.LatentChannels != plan.Model.Config.Vae.EmbedDim)
+            p.Add($"the TAESD decoder takes {decoder.LatentChannels} latent channels, the model makes {plan.Model.Config.Vae.EmbedDim}");
         if (plan.Guider is not null && Diffusion.Guidance.CfgScale.Of(plan.Guider) is { } scale && !(double.IsFinite(scale) && scale >= 0))
             p.Add($"cfg scale {scale} must be finite and >= 0");
         p.AddRange(SizeProblems(plan.Size, plan.BatchSize, plan.Model.Config.Vae.DownscaleFactor));

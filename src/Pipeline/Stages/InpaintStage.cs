@@ -93,7 +93,7 @@ public static class InpaintStage
     /// build it: the mask (binarised at 0.5, resized to the latent grid, nearest) and the latent of the image with the
     /// masked pixels set to grey (0.5), [B, 1 + C, h, w] in that order.
     /// </summary>
-    public static Tensor ModelConcat(Models.Bundles.SdxlModel model, Tensor images01, Tensor mask, int batch)
+    public static Tensor ModelConcat(Models.Bundles.SdxlModel model, Tensor images01, Tensor mask, int batch, Generation.EncodeOptions? encode = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(images01);
@@ -102,7 +102,7 @@ public static class InpaintStage
         int f = model.Config.Vae.DownscaleFactor;
         var binary = mask.to(ScalarType.Float32, model.Device).ge(0.5).to(ScalarType.Float32);
         var masked = images01.to(ScalarType.Float32, model.Device) * (1 - binary) + 0.5f * binary;
-        var maskedLatent = EncodeStage.Run(model, masked.expand(batch, -1, -1, -1), batch);
+        var maskedLatent = EncodeStage.Run(model, masked.expand(batch, -1, -1, -1), batch, encode);
         var small = nn.functional.interpolate(binary, new[] { binary.shape[2] / f, binary.shape[3] / f }, mode: InterpolationMode.Nearest)
             .expand(batch, -1, -1, -1);
         return cat(new[] { small, maskedLatent }, 1).MoveToOuterDisposeScope();

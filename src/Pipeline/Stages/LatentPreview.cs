@@ -28,6 +28,33 @@ public sealed record LatentPreview(float[,] Weights, float[] Bias)
     }
 
     /// <summary>
+    /// The factors ComfyUI publishes for full-size SDXL latents (fitted by its authors on the released SDXL VAE; source in
+    /// Stages/Data/README.md), converted from its [-1, 1] output to [0, 1]. Only for the released SDXL VAE's latent space
+    /// (<see cref="IsSdxlLatentSpace"/>); fit factors to any other VAE with <see cref="Fit"/>.
+    /// </summary>
+    public static LatentPreview Sdxl { get; } = ReadPublished("Pipeline.Stages.Data.sdxl-latent-rgb.json");
+
+    /// <summary>Whether <paramref name="config"/> is the released SDXL VAE's (its latent space is where <see cref="Sdxl"/>
+    /// applies; a VAE of another shape, the embedded default's included, has its own).</summary>
+    public static bool IsSdxlLatentSpace(AutoencoderKLConfig config) => AutoencoderKLConfig.Sdxl.Equals(config);
+
+    static LatentPreview ReadPublished(string resource)
+    {
+        using var stream = typeof(LatentPreview).Assembly.GetManifestResourceStream(resource)
+            ?? throw new InvalidOperationException($"the embedded resource {resource} is missing from the Pipeline assembly");
+        using var json = System.Text.Json.JsonDocument.Parse(stream);
+        var rows = json.RootElement.GetProperty("weights").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetSingle()).ToArray()).ToArray();
+        var bias = json.RootElement.GetProperty("bias").EnumerateArray().Select(v => v.GetSingle()).ToArray();
+        if (rows.Length == 0 || rows.Any(r => r.Length != 3) || bias.Length != 3)
+            throw new InvalidOperationException($"{resource}: expected weights [C][3] and bias [3]");
+        // Published for RGB in [-1, 1]; ours is [0, 1]: rgb01 = (z·w + b + 1) / 2.
+        var weights = new float[rows.Length, 3];
+        for (int i = 0; i < rows.Length; i++)
+            for (int j = 0; j < 3; j++) weights[i, j] = rows[i][j] / 2;
+        return new LatentPreview(weights, bias.Select(b => (b + 1) / 2).ToArray());
+    }
+
+    /// <summary>
     /// Fits the factors to <paramref name="vae"/>: <paramref name="count"/> synthetic images (random colours at the four
     /// corners, blended bilinearly, so the whole colour cube is covered) are encoded, decoded, and the decoded images
     /// averaged over each latent cell are regressed on the scaled latents by least squares.

@@ -65,4 +65,32 @@ public sealed class PreviewTests(ITestOutputHelper output)
         Assert.Equal(ExitCodes.Usage, code);
         Assert.Contains("need --preview", text);
     }
+
+    /// <summary>
+    /// The published SDXL factors (ComfyUI's, for RGB in [-1, 1]) are read from the embedded data and converted to our
+    /// [0, 1] convention: for any latent the preview equals ComfyUI's formula ((z·W + b) + 1)/2, clamped.
+    /// </summary>
+    [Fact]
+    public void The_published_sdxl_factors_give_ComfyUIs_preview_in_our_range_and_only_for_the_sdxl_vae()
+    {
+        using var scope = NewDisposeScope();
+        var w = tensor(new float[] { 0.3651f, 0.4232f, 0.4341f, -0.2533f, -0.0042f, 0.1068f, 0.1076f, 0.1111f, -0.0362f, -0.3165f, -0.2492f, -0.2188f }, 4, 3);
+        var b = tensor(new float[] { 0.1084f, -0.0175f, -0.0011f });
+        using var g = new TorchSharp.torch.Generator(5);
+        var z = randn(new long[] { 2, 4, 6, 5 }, generator: g) * 3;
+        var comfy = ((z.permute(0, 2, 3, 1).matmul(w) + b + 1) / 2).clamp(0, 1).permute(0, 3, 1, 2);
+        var ours = LatentPreview.Sdxl.Apply(z);
+        Assert.True((ours - comfy).abs().max().item<float>() < 1e-6f);
+        Assert.True(ours.gt(0).logical_and(ours.lt(1)).any().item<bool>() && ours.eq(0).any().item<bool>() && ours.eq(1).any().item<bool>(), "the test covers both clamps");
+        Assert.True(LatentPreview.IsSdxlLatentSpace(Pipeline.Models.Vae.AutoencoderKLConfig.Sdxl));
+        Assert.False(LatentPreview.IsSdxlLatentSpace(TinyModels.Base.Vae));
+
+        using var model = SdxlModel.Create(TinyModels.Base);
+        using var folder = new TinyCheckpointFolder(model);
+        var (code, text) = CliHarness.Sdxl("txt2img", "a red circle", "--checkpoint", folder.Checkpoint, "--steps", "2", "--width", "32", "--height", "32",
+            "--preview", folder.PathOf("p.png"), "--preview-mode", "sdxl", "--out", folder.PathOf("o.png"));
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("--preview-mode linear", text);
+        Assert.False(File.Exists(folder.PathOf("o.png")));
+    }
 }

@@ -18,6 +18,9 @@ public static class EmbeddedModels
     /// <summary>Path of the shipped TAESD-layout tiny decoder trained for the embedded default, or null.</summary>
     public static string? Taesd => Existing("tiny-taesd.safetensors");
 
+    /// <summary>The embedded default's tiny TAESD-layout encoder (<c>sdxl train --stage taesd-encoder</c>), if shipped.</summary>
+    public static string? TaesdEncoder => Existing("tiny-taesd-encoder.safetensors");
+
     public const string MissingMessage =
         "no --checkpoint given and the embedded default model is not available yet (it is trained by the project's " +
         "training recipe and not yet shipped); pass --checkpoint <sd_xl_base_1.0.safetensors or another SDXL single-file checkpoint>";

@@ -29,11 +29,11 @@ public sealed class TaesdDecoder : nn.Module<Tensor, Tensor>
         var modules = new List<nn.Module<Tensor, Tensor>> { new SoftClamp(), Conv(latentChannels, channels), nn.ReLU() };
         for (int stage = 0; stage < 3; stage++)
         {
-            for (int b = 0; b < 3; b++) modules.Add(new Block(channels, device, dtype));
+            for (int b = 0; b < 3; b++) modules.Add(new TaesdBlock(channels, device, dtype));
             modules.Add(nn.Upsample(scale_factor: new double[] { 2, 2 }, mode: UpsampleMode.Nearest));
             modules.Add(Conv(channels, channels, bias: false));
         }
-        modules.Add(new Block(channels, device, dtype));
+        modules.Add(new TaesdBlock(channels, device, dtype));
         modules.Add(Conv(channels, 3));
         // Registered by index, as the released Sequential: state names are "1.weight", "3.conv.0.weight", …
         for (int i = 0; i < modules.Count; i++) register_module(i.ToString(System.Globalization.CultureInfo.InvariantCulture), modules[i]);
@@ -69,25 +69,5 @@ public sealed class TaesdDecoder : nn.Module<Tensor, Tensor>
     sealed class SoftClamp() : nn.Module<Tensor, Tensor>(nameof(SoftClamp))
     {
         public override Tensor forward(Tensor x) => tanh(x / 3) * 3;
-    }
-
-    sealed class Block : nn.Module<Tensor, Tensor>
-    {
-        private readonly Sequential conv;
-
-        public Block(int channels, Device? device, ScalarType? dtype) : base(nameof(Block))
-        {
-            conv = nn.Sequential(
-                nn.Conv2d(channels, channels, 3, padding: 1, device: device, dtype: dtype), nn.ReLU(),
-                nn.Conv2d(channels, channels, 3, padding: 1, device: device, dtype: dtype), nn.ReLU(),
-                nn.Conv2d(channels, channels, 3, padding: 1, device: device, dtype: dtype));
-            RegisterComponents();
-        }
-
-        public override Tensor forward(Tensor x)
-        {
-            using var scope = NewDisposeScope();
-            return nn.functional.relu(conv.call(x) + x).MoveToOuterDisposeScope();
-        }
     }
 }
