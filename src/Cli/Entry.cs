@@ -19,6 +19,7 @@ public static partial class Entry
         ("run", typeof(RunCommand.Settings)), ("plugins", typeof(EmptyCommandSettings)),
         ("prompt", typeof(PromptCommand.Settings)), ("make-embedding", typeof(MakeEmbeddingCommand.Settings)),
         ("train-lora", typeof(TrainLoraCommand.Settings)), ("inpaint", typeof(InpaintCommand.Settings)),
+        ("serve", typeof(ServeCommand.Settings)),
     };
 
     public static int Run(string[] args)
@@ -73,6 +74,9 @@ public static partial class Entry
             config.AddCommand<InpaintCommand>("inpaint")
                 .WithDescription("Repaint the white part of a mask (any model; A1111's inpainting): --strength, --mask-blur.")
                 .WithExample("inpaint", "circle.png", "mask.png", "\"a blue circle on a blue background\"", "--seed", "1");
+            config.AddCommand<ServeCommand>("serve")
+                .WithDescription("Serve HTTP: AUTOMATIC1111's API (/sdapi/v1/txt2img, img2img, progress, …), the plan API (/v1/…) and /openapi/v1.json, with one queue and live plugin reload.")
+                .WithExample("serve", "--port", "7860");
             config.AddCommand<TrainCommand>("train")
                 .WithDescription("Train the embedded default (tiny SDXL on the shape world): VAE, base, refiner.");
             config.AddCommand<TrainLoraCommand>("train-lora")

@@ -58,7 +58,17 @@ public static class PngImage
         long length = new FileInfo(full).Length;
         if (length > MaxFileBytes)
             throw new InvalidDataException($"{path} is {length / (1 << 20)} MiB; image files larger than {MaxFileBytes / (1 << 20)} MiB are not read");
-        var bytes = File.ReadAllBytes(full);
+        return Decode(File.ReadAllBytes(full), path);
+    }
+
+    /// <summary>Image bytes (PNG, JPEG, …) → RGB tensor [3, H, W] in [0, 1], with <see cref="Read"/>'s checks;
+    /// <paramref name="name"/> names the data in errors.</summary>
+    public static Tensor Decode(byte[] bytes, string name)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        var path = name;
+        if (bytes.LongLength > MaxFileBytes)
+            throw new InvalidDataException($"{name} is {bytes.LongLength / (1 << 20)} MiB; images larger than {MaxFileBytes / (1 << 20)} MiB are not read");
         if (PngChunks.HasSignature(bytes))
         {
             var chunks = PngChunks.Read(bytes, path);
