@@ -92,7 +92,8 @@ public static class A1111Runner
             using (result)
                 for (int b = 0; b < result.Parameters.Count; b++)
                 {
-                    pngs.Add(PngImage.Encode(result.Images[b], result.Parameters[b]));
+                    using var image = result.Images[b];
+                    pngs.Add(PngImage.Encode(image, result.Parameters[b]));
                     infotexts.Add(result.Parameters[b].ToA1111());
                 }
         }

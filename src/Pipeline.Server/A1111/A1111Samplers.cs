@@ -66,7 +66,7 @@ public static class A1111Samplers
         if (entry is { } found) (samplerName, samplerLabel, automatic) = (found.Name, found.Label, found.Automatic);
         else if (registry.Names(ComponentKind.Sampler).FirstOrDefault(n => string.Equals(n, sampler, StringComparison.OrdinalIgnoreCase)) is { } name)
             (samplerName, samplerLabel, automatic) = (name, name, "normal");
-        else throw new A1111Exception(samplerField, $"unknown sampler '{sampler}'; valid: {string.Join(", ", Available(registry))}");
+        else throw new A1111Exception(samplerField, $"unknown sampler '{sampler}'; valid: {string.Join(", ", Available(registry))} (registry names: {string.Join(", ", registry.Names(ComponentKind.Sampler))})");
         if (!registry.Names(ComponentKind.Sampler).Contains(samplerName, StringComparer.OrdinalIgnoreCase))
             throw new A1111Exception(samplerField, $"sampler '{sampler}' needs '{samplerName}', which no loaded plugin provides; valid: {string.Join(", ", Available(registry))}");
 
@@ -83,7 +83,7 @@ public static class A1111Samplers
             if (s.Schedule is not null) (schedule, scheduleLabel) = (s.Schedule, s.Label);
             else if (registry.Names(ComponentKind.Discretization).FirstOrDefault(n => string.Equals(n, wanted, StringComparison.OrdinalIgnoreCase)) is { } own)
                 (schedule, scheduleLabel) = (own, own);
-            else throw new A1111Exception(schedulerField, $"unknown scheduler '{wanted}'; valid: {string.Join(", ", AvailableSchedulers(registry))}");
+            else throw new A1111Exception(schedulerField, $"unknown scheduler '{wanted}'; valid: {string.Join(", ", AvailableSchedulers(registry))} (registry names: {string.Join(", ", registry.Names(ComponentKind.Discretization))})");
         }
         if (!registry.Names(ComponentKind.Discretization).Contains(schedule, StringComparer.OrdinalIgnoreCase))
             throw new A1111Exception(schedulerField, $"scheduler '{scheduleLabel}' needs the schedule '{schedule}', which no loaded plugin provides; valid: {string.Join(", ", AvailableSchedulers(registry))}");

@@ -17,12 +17,41 @@ public static class ApiResults
 
     public static IResult Error(int status, string error, string detail) => Results.Json(new { error, detail }, Json, statusCode: status);
 
+    /// <summary>The path of the first string or name that is not valid text (JSON allows lone surrogate escapes; .NET strings
+    /// cannot hold them safely), or null.</summary>
+    static string? BadText(JsonElement e, string path)
+    {
+        try
+        {
+            switch (e.ValueKind)
+            {
+                case JsonValueKind.String: _ = e.GetString(); return null;
+                case JsonValueKind.Array:
+                    int i = 0;
+                    foreach (var item in e.EnumerateArray())
+                        if (BadText(item, path.Length == 0 ? $"{i++}" : $"{path}.{i++}") is { } bad) return bad;
+                    return null;
+                case JsonValueKind.Object:
+                    foreach (var p in e.EnumerateObject())
+                        if (BadText(p.Value, path.Length == 0 ? p.Name : $"{path}.{p.Name}") is { } bad) return bad;
+                    return null;
+                default: return null;
+            }
+        }
+        catch (InvalidOperationException) { return path; }
+    }
+
     /// <summary>Reads the body as one JSON document: 413 over the limit, 422 when it is not JSON.</summary>
     public static async Task<(JsonDocument? Document, IResult? Problem)> ReadJson(HttpRequest request, CancellationToken cancel)
     {
         try
         {
             var document = await JsonDocument.ParseAsync(request.Body, new JsonDocumentOptions { MaxDepth = 64 }, cancel);
+            if (BadText(document.RootElement, "") is { } where)
+            {
+                document.Dispose();
+                return (null, Unprocessable(new[] { new FieldError(where, "not valid text: a \\u escape leaves a lone UTF-16 surrogate", "value_error.str") }));
+            }
             return (document, null);
         }
         catch (JsonException e)
