@@ -17,9 +17,4 @@ static class Generators
 
     /// <summary>Seeds for noise.</summary>
     public static Arbitrary<int> Seeds => Gen.Choose(0, int.MaxValue - 1).ToArbitrary();
-
-    /// <summary>(steps, seed, batch) for sampler runs on small tensors.</summary>
-    public static Arbitrary<(int Steps, int Seed, int Batch)> SamplerRuns =>
-        (from steps in Gen.Choose(1, 30) from seed in Gen.Choose(0, 100000) from batch in Gen.Choose(1, 3) select (steps, seed, batch))
-        .ToArbitrary();
 }
