@@ -45,6 +45,8 @@ public sealed record ServerSettings
     public int MaxImagesPerRequest { get; init; } = 16;
 
     public Device? Device { get; init; }
+
+    /// <summary>Compute dtype; null: <see cref="Runtime.ComputePrecision.Auto(Models.Bundles.SdxlModelConfig, Device?)"/> per checkpoint.</summary>
     public ScalarType? DType { get; init; }
 
     public IReadOnlyList<string> Problems()

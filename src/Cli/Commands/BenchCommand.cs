@@ -23,45 +23,90 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandArgument(0, "<target>")] [Description("unet | vae | text | load | matmul")] public string Target { get; init; } = "";
+        [CommandArgument(0, "<target>")] [Description("image | unet | vae | text | load | matmul | host")] public string Target { get; init; } = "";
         [CommandOption("--config <NAME>")] [Description("sdxl-base | sdxl-refiner | tiny-base | tiny-refiner")] [DefaultValue("sdxl-base")] public string Config { get; init; } = "sdxl-base";
         [CommandOption("--checkpoint <FILE>")] [Description("Weights to use (load: the file to load; default: random weights)")] public string? Checkpoint { get; init; }
         [CommandOption("--latent <N>")] [Description("Latent height = width (64 = 512 px for SDXL)")] [DefaultValue(64)] public int Latent { get; init; } = 64;
         [CommandOption("--batch <N>")] [Description("UNet batch (2 = one CFG step)")] [DefaultValue(2)] public int Batch { get; init; } = 2;
-        [CommandOption("--dtype <TYPE>")] [Description("fp32 | bf16 | fp16")] [DefaultValue("fp32")] public string DType { get; init; } = "fp32";
+        [CommandOption("--dtype <TYPE>")] [Description("fp32 | bf16 | fp16 | auto (what generation picks for --config)")] [DefaultValue("fp32")] public string DType { get; init; } = "fp32";
         [CommandOption("--threads <N>")] [Description("libtorch CPU threads (default: one per core)")] public int? Threads { get; init; }
         [CommandOption("--evals <N>")] [Description("Timed evaluations after one warm-up")] [DefaultValue(2)] public int Evals { get; init; } = 2;
+        [CommandOption("--steps <N>")] [Description("image: sampler steps")] [DefaultValue(4)] public int Steps { get; init; } = 4;
+        [CommandOption("--cfg <X>")] [Description("image: CFG scale (at most 1: the unconditional half is skipped)")] [DefaultValue(5.0)] public double Cfg { get; init; } = 5.0;
+        [CommandOption("--sampler <NAME>")] [Description("image: sampler")] [DefaultValue("euler")] public string Sampler { get; init; } = "euler";
+        [CommandOption("--schedule <NAME>")] [Description("image: schedule")] [DefaultValue("legacy_ddpm")] public string Schedule { get; init; } = "legacy_ddpm";
+        [CommandOption("--json")] [Description("image: print the report as JSON (stdout) instead of a table")] public bool Json { get; init; }
 
         public override ValidationResult Validate() =>
             Evals < 1 ? ValidationResult.Error($"--evals must be at least 1, got {Evals}")
             : Options.OptionParsing.ThreadsProblem(Threads) is { } threads ? ValidationResult.Error(threads)
             : Latent is < 1 or > 512 ? ValidationResult.Error($"--latent must be in 1..512, got {Latent}")
             : Batch is < 1 or > 64 ? ValidationResult.Error($"--batch must be in 1..64, got {Batch}")
+            : Steps is < 1 or > 1000 ? ValidationResult.Error($"--steps must be in 1..1000, got {Steps}")
+            : !double.IsFinite(Cfg) || Cfg < 0 ? ValidationResult.Error($"--cfg must be finite and >= 0, got {Cfg}")
             : ValidationResult.Success();
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellation) =>
         CliErrors.Guard(() =>
         {
-            var dtype = OptionParsing.DType(s.DType);
+            var dtype = string.Equals(s.DType, "auto", StringComparison.OrdinalIgnoreCase)
+                ? ComputePrecision.Auto(s.Checkpoint is { } c && s.Target == "image" ? SdxlModel.ReadConfig(c) : SdxlModelConfig.ByName(s.Config)).DType
+                : OptionParsing.DType(s.DType);
             var runtime = TorchRuntime.Configure(s.Threads is { } t ? new RuntimeSettings(t) : RuntimeSettings.Default);
             if (s.Evals < 1) throw new ArgumentException("--evals must be >= 1");
-            AnsiConsole.MarkupLine($"[grey]threads {runtime.Threads}, OMP_WAIT_POLICY {runtime.OmpWaitPolicy}, dtype {dtype}[/]");
+            if (!s.Json) AnsiConsole.MarkupLine($"[grey]threads {runtime.Threads}, OMP_WAIT_POLICY {runtime.OmpWaitPolicy}, dtype {dtype}[/]");
             return s.Target.ToLowerInvariant() switch
             {
                 "matmul" => Matmul(),
+                "image" => Image(s, dtype, runtime.Threads),
                 "unet" => Unet(s, dtype),
                 "vae" => Vae(s),
                 "text" => Text(s, dtype),
                 "load" => Load(s, dtype),
                 "host" => Host(s),
-                _ => throw new ArgumentException($"unknown bench target '{s.Target}'; valid: unet, vae, text, load, matmul, host"),
+                _ => throw new ArgumentException($"unknown bench target '{s.Target}'; valid: image, unet, vae, text, load, matmul, host"),
             };
         });
 
     static int Matmul()
     {
         AnsiConsole.MarkupLine($"fp32 matmul: [bold]{MatmulRate.GigaflopsPerSecond():F1}[/] GFLOP/s; bf16: {MatmulRate.GigaflopsPerSecond(dtype: ScalarType.BFloat16):F1} GFLOP/s");
+        return 0;
+    }
+
+    /// <summary>A whole image, stage by stage (<see cref="ImageBenchmark"/>): --checkpoint, or random weights of --config.</summary>
+    static int Image(Settings s, ScalarType dtype, int threads)
+    {
+        var registry = Pipeline.Plugins.Hosting.PluginHost.LoadOnce().Registry;
+        var sampler = registry.Sampler(s.Sampler);
+        var schedule = registry.Schedule(s.Schedule, s.Steps);
+        if (s.Checkpoint is { } path && SdxlModel.ReadConfig(path, registry).Kind != SdxlModelKind.Base)
+            throw new ArgumentException($"{path} is not an SDXL base checkpoint");
+        int side = s.Latent * 8;
+        var report = ImageBenchmark.Run(
+            () => s.Checkpoint is { } file ? SdxlModel.Load(file, device: CPU, dtype: dtype, registry: registry) : SdxlModel.Create(SdxlModelConfig.ByName(s.Config), CPU, dtype),
+            model => new Pipeline.Generation.GenerationPlan(model, Pipeline.Generation.PromptRow.For("a lighthouse on a cliff at dusk", new Pipeline.Conditioning.ImageSize(side, side)),
+                new Pipeline.Conditioning.ImageSize(side, side), schedule, sampler, Pipeline.Diffusion.Guidance.CfgScale.Guider(s.Cfg), 1)
+                { Names = new Pipeline.Generation.ComponentNames(s.Sampler, s.Schedule) },
+            threads);
+        if (s.Json)
+        {
+            Console.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
+            {
+                model = report.Model, dtype = report.DType, threads = report.Threads, width = report.Size.Width, height = report.Size.Height,
+                steps = report.Steps, guided = report.Guided, total_seconds = report.TotalSeconds,
+                stages = report.Stages.Select(x => new { name = x.Name, seconds = x.Seconds, rss_bytes = x.ResidentBytes, peak_rss_bytes = x.PeakResidentBytes }),
+                step_seconds = report.StepSeconds, unet_evaluations = report.UnetEvaluations, unet_gflop_per_evaluation = report.UnetGflopPerEvaluation,
+                unet_gflops = report.UnetGflops, matmul_gflops = report.MatmulGflops, share_of_matmul_rate = report.ShareOfMatmulRate,
+            }));
+            return 0;
+        }
+        var rows = report.Stages.Select(x => ($"{x.Name}", $"{x.Seconds,8:F2} s   RSS {x.ResidentBytes / 1e9:F2} GB (peak {x.PeakResidentBytes / 1e9:F2} GB)")).ToList();
+        rows.Add(("total", $"{report.TotalSeconds,8:F2} s"));
+        rows.Add(("steps (s each)", string.Join(", ", report.StepSeconds.Select(t => t.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))));
+        rows.Add(("UNet", $"{report.UnetEvaluations} evaluations × {report.UnetGflopPerEvaluation:F1} GFLOP = {report.UnetGflops:F1} GFLOP/s, {100 * report.ShareOfMatmulRate:F0} % of the {report.DType} matmul rate {report.MatmulGflops:F1} GFLOP/s (same run)"));
+        Print($"image {report.Size.Width}x{report.Size.Height}, {report.Model}, {report.DType}, {s.Sampler} × {report.Steps}, CFG {s.Cfg}{(report.Guided ? "" : " (unconditional half skipped)")}, {threads} threads", rows);
         return 0;
     }
 

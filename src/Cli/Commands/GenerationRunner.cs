@@ -59,7 +59,7 @@ public static class GenerationRunner
         {
             // Everything here is cheap (option forms, registry names, the checkpoint's header, an image's header);
             // models load only after.
-            var dtype = OptionParsing.DType(s.DType);
+            OptionParsing.CheckDType(s.DType);
             var device = OptionParsing.Device(s.Device);
             var checkpoint = s.Checkpoint ?? EmbeddedModels.Base ?? throw new CliException(EmbeddedModels.MissingMessage);
             var snapshot = PluginHost.LoadOnce();
@@ -71,6 +71,7 @@ public static class GenerationRunner
                 throw new CliException($"{checkpoint} is an inpainting model (9 UNet input channels); use 'sdxl inpaint IMAGE MASK \"<prompt>\"' with it");
             if (s.Refiner is not null && SdxlModel.ReadConfig(s.Refiner, registry).Kind != SdxlModelKind.Refiner)
                 throw new CliException($"--refiner {s.Refiner} is not an SDXL refiner model");
+            var dtype = OptionParsing.DType(s.DType, config, device);
             var d = GenerationDefaults.For(config);
             _ = registry.Sampler(s.Sampler ?? d.Sampler);
             _ = registry.Schedule(s.Schedule, s.Steps ?? d.Steps);

@@ -20,7 +20,7 @@ public sealed class ServeCommand : Command<ServeCommand.Settings>
         [CommandOption("--max-body-mb <MB>")] [Description("Request bodies above this size are answered 413")] [DefaultValue(64)] public int MaxBodyMegabytes { get; init; } = 64;
         [CommandOption("--preview-every <N>")] [Description("Live preview (latent→RGB of the current estimate, in /sdapi/v1/progress and /v1/events) every N steps; 0: none")] [DefaultValue(5)] public int PreviewEvery { get; init; } = 5;
         [CommandOption("--no-hot-reload")] [Description("Do not watch the plugin folders (default: a change reloads plugins between requests)")] public bool NoHotReload { get; init; }
-        [CommandOption("--dtype <TYPE>")] [Description("fp32 | bf16 | fp16 (UNet and text encoders; the VAE stays fp32)")] [DefaultValue("fp32")] public string DType { get; init; } = "fp32";
+        [CommandOption("--dtype <TYPE>")] [Description("auto | fp32 | bf16 | fp16 (UNet and text encoders; the VAE stays fp32). auto: bf16 for full-size models on a CPU with native bf16 or a GPU, fp32 otherwise")] [DefaultValue("auto")] public string DType { get; init; } = "auto";
         [CommandOption("--device <DEVICE>")] [Description("cpu | cuda | cuda:N")] [DefaultValue("cpu")] public string Device { get; init; } = "cpu";
         [CommandOption("--threads <N>")] [Description("libtorch CPU threads (default: 1 for small models such as the embedded one, one per core for full-size models)")] public int? Threads { get; init; }
 
@@ -36,7 +36,7 @@ public sealed class ServeCommand : Command<ServeCommand.Settings>
             foreach (var c in Checkpoints.Where(c => !File.Exists(c))) problems.Add($"no such checkpoint: {c}");
             if (Refiner is { } r && !File.Exists(r)) problems.Add($"no such refiner: {r}");
             if (OptionParsing.ThreadsProblem(Threads) is { } t) problems.Add(t);
-            try { OptionParsing.DType(DType); OptionParsing.Device(Device); }
+            try { OptionParsing.CheckDType(DType); OptionParsing.Device(Device); }
             catch (Exception e) when (e is ArgumentException or CliException) { problems.Add(e.Message); }
             return problems.Count == 0 ? Spectre.Console.ValidationResult.Success() : Spectre.Console.ValidationResult.Error(string.Join("; ", problems));
         }
@@ -50,7 +50,8 @@ public sealed class ServeCommand : Command<ServeCommand.Settings>
                 Host = s.Host, Port = s.Port, Checkpoints = s.Checkpoints, Refiner = s.Refiner, MaxQueue = s.MaxQueue,
                 ApiKey = s.ApiKey ?? (Environment.GetEnvironmentVariable("SDXL_API_KEY") is { Length: > 0 } k ? k : null),
                 RequestTimeout = TimeSpan.FromSeconds(s.Timeout), MaxBodyBytes = (long)s.MaxBodyMegabytes << 20, PreviewEvery = s.PreviewEvery,
-                HotReload = !s.NoHotReload, Device = OptionParsing.Device(s.Device), DType = OptionParsing.DType(s.DType),
+                HotReload = !s.NoHotReload, Device = OptionParsing.Device(s.Device),
+                DType = string.Equals(s.DType, "auto", StringComparison.OrdinalIgnoreCase) ? null : OptionParsing.DType(s.DType),
             };
             var size = settings.Checkpoints.Count == 0 ? 64 : 1024;
             Pipeline.Runtime.TorchRuntime.Configure(s.Threads is { } t ? new Pipeline.Runtime.RuntimeSettings(t) : Pipeline.Runtime.RuntimeSettings.ForModel(size));

@@ -37,7 +37,17 @@ public static class OptionParsing
 
     public static ScalarType DType(string value) =>
         DTypes.TryGetValue(value.ToLowerInvariant(), out var d) ? d
-            : throw new ArgumentException($"unknown --dtype '{value}'; valid: {string.Join(", ", DTypes.Keys)}");
+            : throw new ArgumentException($"unknown --dtype '{value}'; valid: auto, {string.Join(", ", DTypes.Keys)}");
+
+    /// <summary>"auto" (bf16 where it is fast: <see cref="Pipeline.Runtime.ComputePrecision.Auto(Models.Bundles.SdxlModelConfig, Device?)"/>) or an explicit dtype.</summary>
+    public static ScalarType DType(string value, Models.Bundles.SdxlModelConfig config, Device device) =>
+        string.Equals(value, "auto", StringComparison.OrdinalIgnoreCase) ? Pipeline.Runtime.ComputePrecision.Auto(config, device).DType : DType(value);
+
+    /// <summary>Checks the form of a --dtype value (auto or an explicit dtype).</summary>
+    public static void CheckDType(string value)
+    {
+        if (!string.Equals(value, "auto", StringComparison.OrdinalIgnoreCase)) DType(value);
+    }
 
     /// <summary>"cpu", "cuda" or "cuda:N"; CUDA must be available in this build.</summary>
     public static Device Device(string value)

@@ -25,6 +25,11 @@ public sealed record A1111Result(IReadOnlyList<byte[]> Pngs, IReadOnlyList<strin
 /// </summary>
 public static class A1111Runner
 {
+    /// <param name="job">the checked request</param>
+    /// <param name="models">loads the job's checkpoint if another is loaded</param>
+    /// <param name="board">progress and the latest preview, for /sdapi/v1/progress</param>
+    /// <param name="events">progress and previews, for /v1/events</param>
+    /// <param name="previewEvery">a preview every this many steps (0: none)</param>
     /// <param name="cancel">the request's cancellation (client gone, timeout): the run stops and nothing is returned</param>
     /// <param name="interrupt">A1111's interrupt: the run stops and returns the images made so far plus the current one's
     /// estimate decoded (its parameters say "Interrupted at step")</param>

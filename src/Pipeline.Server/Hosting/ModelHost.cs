@@ -15,7 +15,7 @@ public sealed class ModelHost : IDisposable
     readonly object _gate = new();
     readonly List<CheckpointEntry> _entries;
     readonly Device? _device;
-    readonly ScalarType _dtype;
+    readonly ScalarType? _dtype;
     SdxlModel? _model, _refiner;
     CheckpointEntry _current;
 
@@ -34,7 +34,7 @@ public sealed class ModelHost : IDisposable
         RefinerPath = refiner is null ? null : Path.GetFullPath(refiner);
         _current = _entries[0];
         _device = device;
-        _dtype = dtype ?? ScalarType.Float32;
+        _dtype = dtype;
     }
 
     public IReadOnlyList<CheckpointEntry> Checkpoints { get { lock (_gate) return _entries.ToList(); } }
@@ -60,7 +60,7 @@ public sealed class ModelHost : IDisposable
         if (_model is not null && _model.Name == entry.ModelName && LoadedPath == entry.Path) return _model;
         _model?.Dispose();
         _model = null;
-        var model = SdxlModel.Load(entry.Path, device: _device, dtype: _dtype, registry: registry);
+        var model = SdxlModel.Load(entry.Path, device: _device, dtype: _dtype ?? Runtime.ComputePrecision.Auto(entry.Config, _device).DType, registry: registry);
         LoadedPath = entry.Path;
         Preview = LatentPreview.IsSdxlLatentSpace(model.Config.Vae) ? LatentPreview.Sdxl : LatentPreview.Fit(model.FirstStage);
         lock (_gate)
@@ -74,7 +74,8 @@ public sealed class ModelHost : IDisposable
 
     /// <summary>The refiner (loaded on first use). Worker thread only.</summary>
     public SdxlModel UseRefiner(ComponentRegistry registry) =>
-        _refiner ??= SdxlModel.Load(RefinerPath ?? throw new InvalidOperationException("this server has no refiner"), device: _device, dtype: _dtype, registry: registry);
+        _refiner ??= SdxlModel.Load(RefinerPath ?? throw new InvalidOperationException("this server has no refiner"), device: _device,
+            dtype: _dtype ?? Runtime.ComputePrecision.Auto(SdxlModel.ReadConfig(RefinerPath, registry), _device).DType, registry: registry);
 
     string? LoadedPath { get; set; }
 
