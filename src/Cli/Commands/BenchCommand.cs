@@ -72,6 +72,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
     static int Matmul()
     {
         AnsiConsole.MarkupLine($"fp32 matmul: [bold]{MatmulRate.GigaflopsPerSecond():F1}[/] GFLOP/s; bf16: {MatmulRate.GigaflopsPerSecond(dtype: ScalarType.BFloat16):F1} GFLOP/s");
+        AnsiConsole.MarkupLine($"BLAS: {Markup.Escape(MklDispatch.Status)}");
         return 0;
     }
 

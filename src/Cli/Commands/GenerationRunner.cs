@@ -72,6 +72,7 @@ public static class GenerationRunner
             if (s.Refiner is not null && SdxlModel.ReadConfig(s.Refiner, registry).Kind != SdxlModelKind.Refiner)
                 throw new CliException($"--refiner {s.Refiner} is not an SDXL refiner model");
             var dtype = OptionParsing.DType(s.DType, config, device);
+            var vaeDType = s.VaeDType == "auto" ? Pipeline.Runtime.ComputePrecision.AutoVae(config, device).DType : OptionParsing.DType(s.VaeDType);
             var d = GenerationDefaults.For(config);
             _ = registry.Sampler(s.Sampler ?? d.Sampler);
             _ = registry.Schedule(s.Schedule, s.Steps ?? d.Steps);
@@ -123,9 +124,9 @@ public static class GenerationRunner
             using var ctrlC = new CtrlC(cancellation);
             try
             {
-                using var model = AnsiConsole.Status().Start($"loading {Path.GetFileName(checkpoint)}", _ => SdxlModel.Load(checkpoint, device: device, dtype: dtype, registry: registry));
+                using var model = AnsiConsole.Status().Start($"loading {Path.GetFileName(checkpoint)}", _ => SdxlModel.Load(checkpoint, device: device, dtype: dtype, registry: registry, vaeDType: vaeDType));
                 using var refiner = s.Refiner is null ? null
-                    : AnsiConsole.Status().Start($"loading {Path.GetFileName(s.Refiner)}", _ => SdxlModel.Load(s.Refiner, device: device, dtype: dtype, registry: registry));
+                    : AnsiConsole.Status().Start($"loading {Path.GetFileName(s.Refiner)}", _ => SdxlModel.Load(s.Refiner, device: device, dtype: dtype, registry: registry, vaeDType: vaeDType));
                 var plan = Plan(s, prompt, seed, model, refiner, registry, imageSize, prompting);
                 plan = (plan with
                 {

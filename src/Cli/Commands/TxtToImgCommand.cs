@@ -48,6 +48,7 @@ public class GenerationOptions : CommandSettings
     [CommandOption("--refiner-mode <MODE>")] [Description("handoff | sdedit (needs --refiner)")] [DefaultValue("handoff")] public string RefinerMode { get; init; } = "handoff";
     [CommandOption("--refiner-at <X>")] [Description("handoff: fraction of base steps (default 0.8); sdedit: strength (default 0.3); needs --refiner")] public double? RefinerAt { get; init; }
     [CommandOption("--dtype <TYPE>")] [Description("auto | fp32 | bf16 | fp16 (UNet and text encoders; the VAE stays fp32). auto: bf16 for full-size models on a CPU with native bf16 (AVX-512 BF16/AMX) or a GPU, fp32 otherwise; the PNG records the dtype")] [DefaultValue("auto")] public string DType { get; init; } = "auto";
+    [CommandOption("--vae-dtype <TYPE>")] [Description("auto | fp32 | bf16 (the VAE's encode and decode). auto: bf16 where --dtype auto picks bf16 (about 2x faster decodes, 51.8 dB from fp32 on the embedded default), fp32 otherwise; recorded in the PNG when not fp32")] [DefaultValue("auto")] public string VaeDType { get; init; } = "auto";
     [CommandOption("--device <DEVICE>")] [Description("cpu | cuda | cuda:N")] [DefaultValue("cpu")] public string Device { get; init; } = "cpu";
     [CommandOption("--threads <N>")] [Description("libtorch CPU threads (default: 1 for small models such as the embedded one, one per core for full-size models; see the README)")] public int? Threads { get; init; }
     [CommandOption("--style <NAME>")] [Description("Prompt language: a1111 ((a), [[a]], (a:1.2), BREAK, comma-aware 75-token chunks, mean-restoring weights), comfy ((a:1.2), embedding:name, weights from the empty prompt) or sgm (literal text, truncated at 75 tokens); see 'sdxl prompt'")] [DefaultValue("a1111")] public string Style { get; init; } = "a1111";
@@ -91,6 +92,7 @@ public class GenerationOptions : CommandSettings
         foreach (var p in Try(() => OptionParsing.Size(TargetSize, "--target-size"))) yield return p;
         foreach (var p in Try(() => OptionParsing.Crop(Crop))) yield return p;
         foreach (var p in Try(() => OptionParsing.CheckDType(DType))) yield return p;
+        if (VaeDType is not ("auto" or "fp32" or "bf16")) yield return $"unknown --vae-dtype '{VaeDType}'; valid: auto, fp32, bf16";
         foreach (var p in Try(() => ParseRefinerMode(RefinerMode))) yield return p;
         foreach (var p in Try(() => Tokenize.Prompts.PromptStyles.Parse(Style))) yield return p;
         if (EmbeddingsDir is { } e && !Directory.Exists(e)) yield return $"--embeddings-dir: no such folder: {e}";

@@ -37,7 +37,7 @@ public static class OptionParsing
 
     public static ScalarType DType(string value) =>
         DTypes.TryGetValue(value.ToLowerInvariant(), out var d) ? d
-            : throw new ArgumentException($"unknown --dtype '{value}'; valid: auto, {string.Join(", ", DTypes.Keys)}");
+            : throw new ArgumentException($"unknown --dtype '{value}'; valid: {string.Join(", ", DTypes.Keys)}");
 
     /// <summary>"auto" (bf16 where it is fast: <see cref="Pipeline.Runtime.ComputePrecision.Auto(Models.Bundles.SdxlModelConfig, Device?)"/>) or an explicit dtype.</summary>
     public static ScalarType DType(string value, Models.Bundles.SdxlModelConfig config, Device device) =>
@@ -46,7 +46,8 @@ public static class OptionParsing
     /// <summary>Checks the form of a --dtype value (auto or an explicit dtype).</summary>
     public static void CheckDType(string value)
     {
-        if (!string.Equals(value, "auto", StringComparison.OrdinalIgnoreCase)) DType(value);
+        if (!string.Equals(value, "auto", StringComparison.OrdinalIgnoreCase) && !DTypes.ContainsKey(value.ToLowerInvariant()))
+            throw new ArgumentException($"unknown --dtype '{value}'; valid: auto, {string.Join(", ", DTypes.Keys)}");
     }
 
     /// <summary>"cpu", "cuda" or "cuda:N"; CUDA must be available in this build.</summary>

@@ -60,7 +60,8 @@ public sealed class ModelHost : IDisposable
         if (_model is not null && _model.Name == entry.ModelName && LoadedPath == entry.Path) return _model;
         _model?.Dispose();
         _model = null;
-        var model = SdxlModel.Load(entry.Path, device: _device, dtype: _dtype ?? Runtime.ComputePrecision.Auto(entry.Config, _device).DType, registry: registry);
+        var model = SdxlModel.Load(entry.Path, device: _device, dtype: _dtype ?? Runtime.ComputePrecision.Auto(entry.Config, _device).DType, registry: registry,
+            vaeDType: _dtype is null ? Runtime.ComputePrecision.AutoVae(entry.Config, _device).DType : TorchSharp.torch.ScalarType.Float32);
         LoadedPath = entry.Path;
         Preview = LatentPreview.IsSdxlLatentSpace(model.Config.Vae) ? LatentPreview.Sdxl : LatentPreview.Fit(model.FirstStage);
         lock (_gate)

@@ -38,6 +38,8 @@ public static class PlanParameters
             if (plan.Guider is not (VanillaCFG or IdentityGuider)) fields["Guider"] = ComponentText.Of(plan.Guider);
             if (plan.Init is { } init) fields["Denoising strength"] = init.Strength.ToString(CultureInfo.InvariantCulture);
             fields["Dtype"] = Runtime.ComputePrecision.Name(plan.Model.ComputeDType);
+            if (plan.Model.FirstStage.ComputeDType != TorchSharp.torch.ScalarType.Float32)
+                fields["VAE dtype"] = Runtime.ComputePrecision.Name(plan.Model.FirstStage.ComputeDType);
             if (plan.Decode?.Taesd is not null) fields["Decoder"] = "TAESD";
             if (plan.Init is { IsLatent: false } && plan.Encode?.Taesd is not null) fields["Encoder"] = "TAESD";
             if (plan.Init?.Mask is { } mask) fields["Mask blur"] = mask.Blur.ToString(CultureInfo.InvariantCulture);

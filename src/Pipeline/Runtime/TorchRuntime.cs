@@ -49,6 +49,7 @@ public static class TorchRuntime
             if (_applied is null)
             {
                 NativeSwitches.DisableNnpack();
+                MklDispatch.Apply();
                 try { torch.set_num_interop_threads(settings.InteropThreads); }
                 catch (Exception) { /* libtorch refuses once parallel work has started; the first value stays. */ }
             }

@@ -15,6 +15,6 @@ public static class DecodeStage
         using var scope = NewDisposeScope();
         if (options.Taesd is { } taesd) return taesd.call(latents.to(ScalarType.Float32)).clamp(0, 1).MoveToOuterDisposeScope();
         var images = vae.DecodeFirstStage(latents.to(ScalarType.Float32), options.SamplesAtATime, options.Tiling);
-        return ((images + 1) / 2).clamp(0, 1).MoveToOuterDisposeScope();
+        return ((images.to(ScalarType.Float32) + 1) / 2).clamp(0, 1).MoveToOuterDisposeScope();
     }
 }

@@ -26,6 +26,6 @@ public static class EncodeStage
         }
         var pixels = (images01.to(ScalarType.Float32, model.Device) * 2 - 1).expand(batch, -1, -1, -1);
         using var posterior = model.FirstStage.Encode(pixels);
-        return (posterior.Mode() * model.Config.Vae.ScaleFactor).MoveToOuterDisposeScope();
+        return (posterior.Mode().to(ScalarType.Float32) * model.Config.Vae.ScaleFactor).MoveToOuterDisposeScope();
     }
 }

@@ -39,7 +39,7 @@ public sealed class CliTests : IDisposable
 
         (code, output) = Sdxl("txt2img", "x", "--checkpoint", _checkpoint, "--dtype", "fp8");
         Assert.Equal(2, code);
-        Assert.Contains("unknown --dtype 'fp8'; valid: fp32, bf16, fp16", OneLine(output));
+        Assert.Contains("unknown --dtype 'fp8'; valid: auto, fp32, bf16, fp16", OneLine(output));
 
         (code, output) = Sdxl("txt2img", "x", "--checkpoint", _checkpoint, "--schedule", "karas");
         Assert.Contains("unknown discretization 'karas'; valid:", OneLine(output));

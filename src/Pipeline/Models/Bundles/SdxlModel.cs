@@ -47,13 +47,16 @@ public sealed class SdxlModel : IDisposable
     }
 
     /// <summary>A model with freshly initialised (random) weights: for benchmarks, tests and training from scratch.</summary>
-    public static SdxlModel Create(SdxlModelConfig config, Device? device = null, ScalarType dtype = ScalarType.Float32)
+    /// <param name="vaeDType">the VAE's compute dtype (float32 unless asked: bf16 decodes about twice as fast on CPUs with
+    /// native bf16, 51.8 dB from the float32 decode on the embedded default)</param>
+    public static SdxlModel Create(SdxlModelConfig config, Device? device = null, ScalarType dtype = ScalarType.Float32, ScalarType vaeDType = ScalarType.Float32)
     {
         device ??= CPU;
         CheckDType(dtype);
+        CheckDType(vaeDType);
         var conditioner = new GeneralConditioner(config.Conditioner, device, dtype);
         var network = new OpenAIWrapper(new UNetModel(config.UNet, device, dtype));
-        var vae = new AutoencoderKL(config.Vae, device, ScalarType.Float32);
+        var vae = new AutoencoderKL(config.Vae, device, vaeDType);
         return new SdxlModel(config, conditioner, network, vae, device, dtype, config.Name, null);
     }
 
@@ -87,11 +90,12 @@ public sealed class SdxlModel : IDisposable
     /// file names its components (the scaling); <paramref name="registry"/> resolves them (default: the built-ins).
     /// </summary>
     public static SdxlModel Load(string path, SdxlModelConfig? config = null, Device? device = null, ScalarType dtype = ScalarType.Float32,
-        Components.ComponentRegistry? registry = null)
+        Components.ComponentRegistry? registry = null, ScalarType vaeDType = ScalarType.Float32)
     {
         Interlocked.Increment(ref _loadCount);
         device ??= CPU;
         CheckDType(dtype);
+        CheckDType(vaeDType);
         using var file = SafeTensorsFile.Open(path);
         var kind = CheckpointLayout.Detect(file);
         config ??= ConfigOf(file, kind, registry);
@@ -102,12 +106,12 @@ public sealed class SdxlModel : IDisposable
 
         var conditioner = new GeneralConditioner(config.Conditioner, META, dtype);
         var network = new OpenAIWrapper(new UNetModel(config.UNet, META, dtype));
-        var vae = new AutoencoderKL(config.Vae, META, ScalarType.Float32);
+        var vae = new AutoencoderKL(config.Vae, META, vaeDType);
         try
         {
             StateDictLoader.Load(conditioner, file, new LoadOptions(CheckpointLayout.ConditionerPrefix, device, dtype));
             StateDictLoader.Load(network, file, new LoadOptions(CheckpointLayout.UNetPrefix, device, dtype));
-            StateDictLoader.Load(vae, file, new LoadOptions(CheckpointLayout.VaePrefix, device, ScalarType.Float32));
+            StateDictLoader.Load(vae, file, new LoadOptions(CheckpointLayout.VaePrefix, device, vaeDType));
         }
         catch
         {
