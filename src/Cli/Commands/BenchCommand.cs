@@ -28,7 +28,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [CommandOption("--checkpoint <FILE>")] [Description("Weights to use (load: the file to load; default: random weights)")] public string? Checkpoint { get; init; }
         [CommandOption("--latent <N>")] [Description("Latent height = width (64 = 512 px for SDXL)")] [DefaultValue(64)] public int Latent { get; init; } = 64;
         [CommandOption("--batch <N>")] [Description("UNet batch (2 = one CFG step)")] [DefaultValue(2)] public int Batch { get; init; } = 2;
-        [CommandOption("--dtype <TYPE>")] [Description("fp32 | bf16 | fp16 | auto (what generation picks for --config)")] [DefaultValue("fp32")] public string DType { get; init; } = "fp32";
+        [CommandOption("--dtype <TYPE>")] [Description("fp32 | bf16 | fp16 | auto (what generation picks for --config) | int8, bf16+int8 (unet: fp32 or bf16 with fbgemm int8 Linear layers)")] [DefaultValue("fp32")] public string DType { get; init; } = "fp32";
         [CommandOption("--threads <N>")] [Description("libtorch CPU threads (default: one per core)")] public int? Threads { get; init; }
         [CommandOption("--evals <N>")] [Description("Timed evaluations after one warm-up")] [DefaultValue(2)] public int Evals { get; init; } = 2;
         [CommandOption("--steps <N>")] [Description("image: sampler steps")] [DefaultValue(4)] public int Steps { get; init; } = 4;
@@ -50,7 +50,9 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellation) =>
         CliErrors.Guard(() =>
         {
-            var dtype = string.Equals(s.DType, "auto", StringComparison.OrdinalIgnoreCase)
+            bool int8 = s.DType.ToLowerInvariant() is "int8" or "bf16+int8";
+            if (int8 && s.Target.ToLowerInvariant() != "unet") throw new ArgumentException("--dtype int8 (fbgemm int8 Linear layers) is measured by 'bench unet' only");
+            var dtype = int8 ? (s.DType.ToLowerInvariant() == "int8" ? ScalarType.Float32 : ScalarType.BFloat16) : string.Equals(s.DType, "auto", StringComparison.OrdinalIgnoreCase)
                 ? ComputePrecision.Auto(s.Checkpoint is { } c && s.Target == "image" ? SdxlModel.ReadConfig(c) : SdxlModelConfig.ByName(s.Config)).DType
                 : OptionParsing.DType(s.DType);
             var runtime = TorchRuntime.Configure(s.Threads is { } t ? new RuntimeSettings(t) : RuntimeSettings.Default);
@@ -60,7 +62,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             {
                 "matmul" => Matmul(),
                 "image" => Image(s, dtype, runtime.Threads),
-                "unet" => Unet(s, dtype),
+                "unet" => Unet(s, dtype, int8),
                 "vae" => Vae(s),
                 "text" => Text(s, dtype),
                 "load" => Load(s, dtype),
@@ -146,7 +148,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         return times;
     }
 
-    static int Unet(Settings s, ScalarType dtype)
+    static int Unet(Settings s, ScalarType dtype, bool int8 = false)
     {
         var config = SdxlModelConfig.ByName(s.Config);
         using var noGrad = no_grad();
@@ -159,6 +161,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             return m.DiffusionModel;
         });
         unet.eval();
+        using var quantized = int8 ? Pipeline.Models.Quantization.Int8Linears.Apply(unet) : null;
         int contextDim = config.UNet.ContextDim?[0] ?? 0;
         using var x = randn(s.Batch, config.UNet.InChannels, s.Latent, s.Latent);
         using var tsteps = full(new long[] { s.Batch }, 500L, ScalarType.Int64);
@@ -169,7 +172,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             using var scope = NewDisposeScope();
             _ = unet.Forward(x, tsteps, context, y)[0, 0, 0, 0].item<float>();
         });
-        Report($"{config.Name} UNet {s.Latent}x{s.Latent} latents, batch {s.Batch}, {dtype}", times,
+        Report($"{config.Name} UNet {s.Latent}x{s.Latent} latents, batch {s.Batch}, {(int8 ? $"{dtype} with {quantized!.Count} int8 Linear layers" : dtype.ToString())}", times,
             UNetFlops.Count(config.UNet, s.Batch, s.Latent, s.Latent, 77).Total);
         return 0;
     }

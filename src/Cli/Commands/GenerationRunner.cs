@@ -72,6 +72,8 @@ public static class GenerationRunner
             if (s.Refiner is not null && SdxlModel.ReadConfig(s.Refiner, registry).Kind != SdxlModelKind.Refiner)
                 throw new CliException($"--refiner {s.Refiner} is not an SDXL refiner model");
             var dtype = OptionParsing.DType(s.DType, config, device);
+            if (string.Equals(s.DType, "int8", StringComparison.OrdinalIgnoreCase) && device.type != TorchSharp.DeviceType.CPU)
+                throw new CliException("--dtype int8 runs on the CPU only (fbgemm); use bf16 on the GPU");
             var vaeDType = s.VaeDType == "auto" ? Pipeline.Runtime.ComputePrecision.AutoVae(config, device).DType : OptionParsing.DType(s.VaeDType);
             var d = GenerationDefaults.For(config);
             _ = registry.Sampler(s.Sampler ?? d.Sampler);
@@ -125,6 +127,7 @@ public static class GenerationRunner
             try
             {
                 using var model = AnsiConsole.Status().Start($"loading {Path.GetFileName(checkpoint)}", _ => SdxlModel.Load(checkpoint, device: device, dtype: dtype, registry: registry, vaeDType: vaeDType));
+                using var int8 = string.Equals(s.DType, "int8", StringComparison.OrdinalIgnoreCase) ? model.QuantizeLinears() : null;
                 using var refiner = s.Refiner is null ? null
                     : AnsiConsole.Status().Start($"loading {Path.GetFileName(s.Refiner)}", _ => SdxlModel.Load(s.Refiner, device: device, dtype: dtype, registry: registry, vaeDType: vaeDType));
                 var plan = Plan(s, prompt, seed, model, refiner, registry, imageSize, prompting);

@@ -41,13 +41,13 @@ public static class OptionParsing
 
     /// <summary>"auto" (bf16 where it is fast: <see cref="Pipeline.Runtime.ComputePrecision.Auto(Models.Bundles.SdxlModelConfig, Device?)"/>) or an explicit dtype.</summary>
     public static ScalarType DType(string value, Models.Bundles.SdxlModelConfig config, Device device) =>
-        string.Equals(value, "auto", StringComparison.OrdinalIgnoreCase) ? Pipeline.Runtime.ComputePrecision.Auto(config, device).DType : DType(value);
+        value.ToLowerInvariant() is "auto" or "int8" ? Pipeline.Runtime.ComputePrecision.Auto(config, device).DType : DType(value);
 
     /// <summary>Checks the form of a --dtype value (auto or an explicit dtype).</summary>
     public static void CheckDType(string value)
     {
-        if (!string.Equals(value, "auto", StringComparison.OrdinalIgnoreCase) && !DTypes.ContainsKey(value.ToLowerInvariant()))
-            throw new ArgumentException($"unknown --dtype '{value}'; valid: auto, {string.Join(", ", DTypes.Keys)}");
+        if (value.ToLowerInvariant() is not ("auto" or "int8") && !DTypes.ContainsKey(value.ToLowerInvariant()))
+            throw new ArgumentException($"unknown --dtype '{value}'; valid: auto, {string.Join(", ", DTypes.Keys)}, int8");
     }
 
     /// <summary>"cpu", "cuda" or "cuda:N"; CUDA must be available in this build.</summary>

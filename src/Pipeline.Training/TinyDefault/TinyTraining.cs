@@ -88,45 +88,36 @@ public static class TinyTraining
     /// The preview/fast decoder: a TAESD-layout decoder (<see cref="TinyTrainingPlan.TaesdChannels"/> wide) distilled from
     /// the base checkpoint's VAE on the shape world (<see cref="TaesdTrainer"/>), written as fp16 in the released names.
     /// </summary>
-    static void TrainTaesd(TinyTrainingPlan plan, string basePath, string outPath, Action<TinyTrainingEvent> report, CancellationToken cancel)
-    {
-        if (File.Exists(outPath)) { report(new("taesd", Message: $"{outPath} exists: skipped")); return; }
-        if (!File.Exists(basePath)) throw new InvalidOperationException($"the taesd stage distils the base's VAE; {basePath} does not exist (run the base stage first)");
-        using var model = SdxlModel.Load(basePath);
-        manual_seed(plan.Seed + 4);
-        using var decoder = new TaesdDecoder(model.Config.Vae.EmbedDim, plan.TaesdChannels);
-        var settings = new VaeTrainingSettings
-        {
-            Steps = plan.TaesdSteps, LearningRate = plan.TaesdLearningRate, WarmupSteps = Math.Min(20, plan.TaesdSteps / 4 + 1),
-            Decay = LearningRateDecay.Cosine, Seed = plan.Seed + 4,
-        };
-        using (var trainer = new TaesdTrainer(model.FirstStage, decoder, new ShapeWorldData(plan.World(4, plan.VaeBatch, WorldBuckets.MultiAspect)), settings))
-            trainer.Train(new TrainingCallbacks(OnStep: p => report(new("taesd", p))), cancel: cancel);
-        SafeTensorsWriter.Write(outPath, decoder.named_parameters().Select(p => new KeyValuePair<string, Tensor>(p.name, p.parameter.detach())).ToList(),
-            new Dictionary<string, string> { ["pipeline.trained_by"] = "TinyTraining", ["pipeline.plan"] = plan.ToString() }, (_, _) => ScalarType.Float16);
-        report(new("taesd", Message: $"wrote {outPath} ({new FileInfo(outPath).Length / 1e6:F1} MB)"));
-    }
+    static void TrainTaesd(TinyTrainingPlan plan, string basePath, string outPath, Action<TinyTrainingEvent> report, CancellationToken cancel) =>
+        Distil(plan, basePath, outPath, "taesd", 4, model => new TaesdDecoder(model.Config.Vae.EmbedDim, plan.TaesdChannels),
+            (model, decoder, data, settings) => new TaesdTrainer(model.FirstStage, (TaesdDecoder)decoder, data, settings), report, cancel);
 
     /// <summary>
     /// The fast encoder (not part of "all"): a TAESD-layout encoder (<see cref="TinyTrainingPlan.TaesdChannels"/> wide)
     /// distilled from the base checkpoint's VAE encoder (<see cref="TaesdEncoderTrainer"/>), fp16 in the released names.
     /// </summary>
-    static void TrainTaesdEncoder(TinyTrainingPlan plan, string basePath, string outPath, Action<TinyTrainingEvent> report, CancellationToken cancel)
+    static void TrainTaesdEncoder(TinyTrainingPlan plan, string basePath, string outPath, Action<TinyTrainingEvent> report, CancellationToken cancel) =>
+        Distil(plan, basePath, outPath, "taesd-encoder", 5, model => new TaesdEncoder(model.Config.Vae.EmbedDim, plan.TaesdChannels),
+            (model, encoder, data, settings) => new TaesdEncoderTrainer(model.FirstStage, (TaesdEncoder)encoder, data, settings), report, cancel);
+
+    /// <summary>A tiny network distilled from the base checkpoint's VAE: seeded by plan seed + <paramref name="offset"/>,
+    /// trained on shape-world stream <paramref name="offset"/>, written as fp16 under its released state names.</summary>
+    static void Distil(TinyTrainingPlan plan, string basePath, string outPath, string stage, int offset, Func<SdxlModel, nn.Module> make,
+        Func<SdxlModel, nn.Module, ITrainingData, TrainingSettings, Trainer> trainerOf, Action<TinyTrainingEvent> report, CancellationToken cancel)
     {
-        const string stage = "taesd-encoder";
         if (File.Exists(outPath)) { report(new(stage, Message: $"{outPath} exists: skipped")); return; }
         if (!File.Exists(basePath)) throw new InvalidOperationException($"the {stage} stage distils the base's VAE; {basePath} does not exist (run the base stage first)");
         using var model = SdxlModel.Load(basePath);
-        manual_seed(plan.Seed + 5);
-        using var encoder = new TaesdEncoder(model.Config.Vae.EmbedDim, plan.TaesdChannels);
+        manual_seed(plan.Seed + offset);
+        using var network = make(model);
         var settings = new VaeTrainingSettings
         {
             Steps = plan.TaesdSteps, LearningRate = plan.TaesdLearningRate, WarmupSteps = Math.Min(20, plan.TaesdSteps / 4 + 1),
-            Decay = LearningRateDecay.Cosine, Seed = plan.Seed + 5,
+            Decay = LearningRateDecay.Cosine, Seed = plan.Seed + offset,
         };
-        using (var trainer = new TaesdEncoderTrainer(model.FirstStage, encoder, new ShapeWorldData(plan.World(5, plan.VaeBatch, WorldBuckets.MultiAspect)), settings))
+        using (var trainer = trainerOf(model, network, new ShapeWorldData(plan.World(offset, plan.VaeBatch, WorldBuckets.MultiAspect)), settings))
             trainer.Train(new TrainingCallbacks(OnStep: p => report(new(stage, p))), cancel: cancel);
-        SafeTensorsWriter.Write(outPath, encoder.named_parameters().Select(p => new KeyValuePair<string, Tensor>(p.name, p.parameter.detach())).ToList(),
+        SafeTensorsWriter.Write(outPath, network.named_parameters().Select(p => new KeyValuePair<string, Tensor>(p.name, p.parameter.detach())).ToList(),
             new Dictionary<string, string> { ["pipeline.trained_by"] = "TinyTraining", ["pipeline.plan"] = plan.ToString() }, (_, _) => ScalarType.Float16);
         report(new(stage, Message: $"wrote {outPath} ({new FileInfo(outPath).Length / 1e6:F1} MB)"));
     }

@@ -37,7 +37,7 @@ public static class PlanParameters
             // A guider other than plain CFG (a plugin's, e.g. guidance_rescale) is recorded with its knobs.
             if (plan.Guider is not (VanillaCFG or IdentityGuider)) fields["Guider"] = ComponentText.Of(plan.Guider);
             if (plan.Init is { } init) fields["Denoising strength"] = init.Strength.ToString(CultureInfo.InvariantCulture);
-            fields["Dtype"] = Runtime.ComputePrecision.Name(plan.Model.ComputeDType);
+            fields["Dtype"] = Runtime.ComputePrecision.Name(plan.Model.ComputeDType) + (plan.Model.Int8Linears ? "+int8" : "");
             if (plan.Model.FirstStage.ComputeDType != TorchSharp.torch.ScalarType.Float32)
                 fields["VAE dtype"] = Runtime.ComputePrecision.Name(plan.Model.FirstStage.ComputeDType);
             if (plan.Decode?.Taesd is not null) fields["Decoder"] = "TAESD";

@@ -173,8 +173,38 @@ public sealed class SdxlModel : IDisposable
         return Convert.ToHexString(SHA256.HashData(header))[..10].ToLowerInvariant();
     }
 
+    Quantization.Int8Linears? _int8;
+
+    /// <summary>Whether the UNet's Linear layers run in int8 (<see cref="QuantizeLinears"/>).</summary>
+    public bool Int8Linears => _int8 is not null;
+
+    /// <summary>
+    /// Runs the UNet's Linear layers (about 70 % of its FLOPs) with int8 weights through fbgemm until the returned handle is
+    /// disposed (<see cref="Quantization.Int8Linears"/>; CPU only). Measured on the golden tiny UNet: 0.036 scaled error
+    /// against sgm's float32 output (sgm's own bf16 autocast: 0.019); SDXL UNet step on one AVX-512 VNNI core: bf16 18.5 s,
+    /// bf16 + int8 Linear layers 14.4 s.
+    /// </summary>
+    public IDisposable QuantizeLinears()
+    {
+        if (_int8 is not null) throw new InvalidOperationException("the UNet's Linear layers already run in int8");
+        if (Device.type != TorchSharp.DeviceType.CPU) throw new InvalidOperationException("int8 Linear layers run on the CPU only (fbgemm)");
+        _int8 = Quantization.Int8Linears.Apply(Network.DiffusionModel);
+        return new Release(this);
+    }
+
+    sealed class Release(SdxlModel model) : IDisposable
+    {
+        public void Dispose()
+        {
+            model._int8?.Dispose();
+            model._int8 = null;
+        }
+    }
+
     public void Dispose()
     {
+        _int8?.Dispose();
+        _int8 = null;
         Conditioner.Dispose();
         Network.Dispose();
         FirstStage.Dispose();
