@@ -52,6 +52,8 @@ public static class PlanValidation
             if (plan.Prompting is null) p.Add("the plan has no prompt options (use PromptOptions.Default)");
             else if (needRows && p.Count == 0) p.AddRange(PromptProblems(plan));
             p.AddRange(AdapterProblems(plan.Adapters, plan.Model, ""));
+        if (plan.Model.Int8Linears && !plan.Adapters.IsDefaultOrEmpty)
+            p.Add("the model's Linear layers run in int8 (quantized before the adapters could be applied); use adapters without int8 (--dtype auto)");
             if (plan.Conditioning is { } c && plan.Rows.Length > 0 && plan.Rows.Length != c.BatchSize)
                 p.Add($"{plan.Rows.Length} prompt rows but the precomputed conditioning has {c.BatchSize}");
         }

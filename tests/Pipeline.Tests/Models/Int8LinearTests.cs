@@ -51,6 +51,14 @@ public sealed class Int8LinearTests(ITestOutputHelper output)
             Assert.Equal("fp32+int8", Pipeline.Generation.PlanParameters.For(Pipeline.Tests.Generation.TinyPlans.TextToImage(model))[0].Extra!["Dtype"]);
         }
         Assert.False(model.Int8Linears);
+        // Adapters are applied to the float weights the int8 copy no longer reads: refused, not silently ignored.
+        using (var embedded = Pipeline.Models.Bundles.SdxlModel.Load(Pipeline.Models.Bundles.EmbeddedModels.Base!))
+        using (embedded.QuantizeLinears())
+        {
+            var lora = Pipeline.Adapters.Adapter.Load(Path.Combine(Goldens.RepositoryPaths.Root, "models", "tiny-pink-lora.safetensors"), embedded);
+            var plan = Pipeline.Tests.Generation.TinyPlans.TextToImage(embedded) with { Adapters = [new Pipeline.Adapters.AdapterUse(lora, 1, 1)] };
+            Assert.Contains(plan.Problems(), p => p.Contains("run in int8"));
+        }
         using var folder = new Pipeline.Tests.Cli.TinyCheckpointFolder(model);
         var (code, text) = Pipeline.Tests.Cli.CliHarness.Sdxl("txt2img", "a red circle", "--checkpoint", folder.Checkpoint, "--steps", "2", "--width", "32",
             "--height", "32", "--dtype", "int8", "--out", folder.PathOf("o.png"));
