@@ -35,6 +35,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [CommandOption("--cfg <X>")] [Description("image: CFG scale (at most 1: the unconditional half is skipped)")] [DefaultValue(5.0)] public double Cfg { get; init; } = 5.0;
         [CommandOption("--sampler <NAME>")] [Description("image: sampler")] [DefaultValue("euler")] public string Sampler { get; init; } = "euler";
         [CommandOption("--schedule <NAME>")] [Description("image: schedule")] [DefaultValue("legacy_ddpm")] public string Schedule { get; init; } = "legacy_ddpm";
+        [CommandOption("--vae-dtype <TYPE>")] [Description("image: the VAE's dtype (fp32 | bf16)")] [DefaultValue("fp32")] public string VaeDType { get; init; } = "fp32";
         [CommandOption("--json")] [Description("image: print the report as JSON (stdout) instead of a table")] public bool Json { get; init; }
 
         public override ValidationResult Validate() =>
@@ -88,7 +89,8 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             throw new ArgumentException($"{path} is not an SDXL base checkpoint");
         int side = s.Latent * 8;
         var report = ImageBenchmark.Run(
-            () => s.Checkpoint is { } file ? SdxlModel.Load(file, device: CPU, dtype: dtype, registry: registry) : SdxlModel.Create(SdxlModelConfig.ByName(s.Config), CPU, dtype),
+            () => s.Checkpoint is { } file ? SdxlModel.Load(file, device: CPU, dtype: dtype, registry: registry, vaeDType: OptionParsing.DType(s.VaeDType))
+                : SdxlModel.Create(SdxlModelConfig.ByName(s.Config), CPU, dtype, OptionParsing.DType(s.VaeDType)),
             model => new Pipeline.Generation.GenerationPlan(model, Pipeline.Generation.PromptRow.For("a lighthouse on a cliff at dusk", new Pipeline.Conditioning.ImageSize(side, side)),
                 new Pipeline.Conditioning.ImageSize(side, side), schedule, sampler, Pipeline.Diffusion.Guidance.CfgScale.Guider(s.Cfg), 1)
                 { Names = new Pipeline.Generation.ComponentNames(s.Sampler, s.Schedule) },
