@@ -51,12 +51,17 @@ public sealed class PackageTests(ITestOutputHelper output)
                 <?xml version="1.0" encoding="utf-8"?>
                 <configuration>
                   <config><add key="globalPackagesFolder" value="{cache}" /></config>
-                  <fallbackPackageFolders><add key="machine" value="{Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages")}" /></fallbackPackageFolders>
+                  <fallbackPackageFolders><add key="machine" value="{MachinePackages}" /></fallbackPackageFolders>
                   <packageSources><add key="local" value="{feed}" /></packageSources>
                 </configuration>
                 """);
-            foreach (var line in File.ReadAllLines(Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "NuGet", "NuGet.Config")).Where(l => l.Contains("<add key=", StringComparison.Ordinal) && l.Contains("http", StringComparison.Ordinal)))
-                File.WriteAllText(Path.Combine(root, "nuget.config"), File.ReadAllText(Path.Combine(root, "nuget.config")).Replace("</packageSources>", line.Trim() + "</packageSources>"));
+            // The machine's remote feeds (its user NuGet.Config; nuget.org when it has none).
+            var userConfig = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "NuGet", "NuGet.Config");
+            var feeds = File.Exists(userConfig)
+                ? File.ReadAllLines(userConfig).Where(l => l.Contains("<add key=", StringComparison.Ordinal) && l.Contains("http", StringComparison.Ordinal)).Select(l => l.Trim()).ToList()
+                : new List<string>();
+            if (feeds.Count == 0) feeds.Add("""<add key="nuget.org" value="https://api.nuget.org/v3/index.json" protocolVersion="3" />""");
+            File.WriteAllText(Path.Combine(root, "nuget.config"), File.ReadAllText(Path.Combine(root, "nuget.config")).Replace("</packageSources>", string.Concat(feeds) + "</packageSources>"));
 
             // The sample app: only the packages, outside the repository.
             var app = Path.Combine(root, "HelloSdxl");
@@ -95,6 +100,10 @@ public sealed class PackageTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>The machine's package cache (NUGET_PACKAGES or ~/.nuget/packages), a read-only fallback for the sample's restore.</summary>
+    static string MachinePackages => Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } set ? set
+        : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+
     string Run(string directory, string file, params string[] args)
     {
         var start = new ProcessStartInfo(file) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -102,6 +111,7 @@ public sealed class PackageTests(ITestOutputHelper output)
         // The test host's MSBuild settings must not leak into the nested builds.
         foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) || k.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase)).ToList())
             start.Environment.Remove(key);
+        start.Environment.Remove("NUGET_PACKAGES");   // it would override the fresh cache nuget.config names
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
         var clock = Stopwatch.StartNew();
