@@ -49,3 +49,32 @@ public sealed class ImageBenchmarkTests
         Assert.Equal("bf16", parameters[0].Extra!["Dtype"]);
     }
 }
+
+/// <summary>Per-step allocations are flat: each sampler step creates the same number of tensors (nothing grows with the
+/// step index), and every one of them is gone when the run ends.</summary>
+public sealed class StepAllocationTests
+{
+    [Theory]
+    [InlineData("euler")]
+    [InlineData("dpmpp_2m")]
+    [InlineData("euler_ancestral")]
+    public void Every_step_creates_the_same_number_of_tensors(string sampler)
+    {
+        using var model = SdxlModel.Create(TinyModels.Base);
+        long Created(int steps)
+        {
+            var plan = TinyPlans.TextToImage(model, steps: steps, seed: 2, sampler: sampler);
+            using var warm = plan.RunLatents();
+            var stats = TorchSharp.DisposeScopeManager.Statistics;
+            long before = stats.CreatedInScopeCount + stats.CreatedOutsideScopeCount;
+            long live = stats.ThreadTotalLiveCount;
+            using (var latents = plan.RunLatents()) { }
+            Assert.Equal(live, stats.ThreadTotalLiveCount);
+            return stats.CreatedInScopeCount + stats.CreatedOutsideScopeCount - before;
+        }
+        long four = Created(4), six = Created(6), ten = Created(10);
+        // Linear in the step count: the per-step cost from 4→6 steps equals that from 6→10 (dpmpp_2m's first step differs, so start at 4).
+        Assert.Equal((six - four) / 2.0, (ten - six) / 4.0);
+        Assert.True(six > four, "steps create no tensors?");
+    }
+}
