@@ -1,0 +1,39 @@
+using Pipeline.Models.Vae;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Pipeline.Training;
+
+/// <summary>
+/// Trains a small network to stand in for half of a frozen VAE (distillation): for each batch the VAE gives the pair
+/// (input, target) of <see cref="Pair"/>; the student learns target from input, loss mean |s − t| + mean (s − t)².
+/// </summary>
+public abstract class VaeDistillationTrainer : Trainer
+{
+    public AutoencoderKL Vae { get; }
+    protected nn.Module<Tensor, Tensor> Student { get; }
+
+    protected VaeDistillationTrainer(AutoencoderKL vae, nn.Module<Tensor, Tensor> student, ITrainingData data, TrainingSettings settings) : base(settings, data)
+    {
+        Vae = vae ?? throw new ArgumentNullException(nameof(vae));
+        Student = student ?? throw new ArgumentNullException(nameof(student));
+        foreach (var p in student.parameters()) p.requires_grad = true;
+        Initialize(student.named_parameters().Select(np => (np.name, np.parameter)).ToList());
+    }
+
+    /// <summary>The student's input and target for VAE-space images <paramref name="x"/> in [-1, 1] (no gradient).</summary>
+    protected abstract (Tensor Input, Tensor Target) Pair(Tensor x);
+
+    protected override IEnumerable<(string Prefix, nn.Module Module)> StateModules => new (string, nn.Module)[] { ("", Student) };
+
+    protected override IEnumerable<(string Name, Func<Tensor> Get, Action<Tensor> Set)> Generators => Array.Empty<(string, Func<Tensor>, Action<Tensor>)>();
+
+    protected override Tensor Loss(TrainingBatch batch)
+    {
+        Tensor input, target;
+        using (no_grad())
+            (input, target) = Pair(batch.Images.to(ScalarType.Float32, Vae.parameters().First().device));
+        var diff = Student.call(input) - target;
+        return diff.abs().mean() + diff.square().mean();
+    }
+}
