@@ -5,8 +5,8 @@ namespace Pipeline.Server.Queue;
 /// <summary>
 /// A bounded first-in-first-out queue with one worker thread: the model does one thing at a time (on a CPU, running two
 /// generations at once only slows both). <see cref="TryEnqueue{T}"/> refuses when <see cref="Capacity"/> requests wait
-/// or run; a job whose token is cancelled while it waits never starts, one cancelled while it runs stops at its next
-/// step (the work checks the token). Jobs run in order of arrival.
+/// or run; a job whose token is cancelled while it waits leaves the queue at once and never starts; one cancelled while it
+/// runs stops at its next step (the work checks the token) and is answered then. Jobs run in order of arrival.
 /// </summary>
 public sealed class GenerationQueue : IDisposable
 {
@@ -46,19 +46,31 @@ public sealed class GenerationQueue : IDisposable
             if (_disposed || _count >= Capacity) { result = Task.FromCanceled<T>(new CancellationToken(true)); return false; }
             _count++;
         }
-        var registration = cancel.Register(() => completion.TrySetCanceled(cancel));
+        // A job cancelled while it waits leaves the queue at once; one that runs is answered only when its work has
+        // stopped (at its next step), so nothing the caller owns is released under a running job.
+        int state = Waiting;
+        var registration = cancel.Register(() =>
+        {
+            if (Interlocked.CompareExchange(ref state, Cancelled, Waiting) != Waiting) return;
+            lock (_gate) _count--;
+            completion.TrySetCanceled(cancel);
+        });
         var job = new Job(cancel, () =>
         {
-            if (cancel.IsCancellationRequested) { completion.TrySetCanceled(cancel); return; }
-            try { completion.TrySetResult(work(cancel)); }
-            catch (OperationCanceledException) when (cancel.IsCancellationRequested) { completion.TrySetCanceled(cancel); }
-            catch (Exception e) { completion.TrySetException(e); }
+            try
+            {
+                if (Interlocked.CompareExchange(ref state, Running, Waiting) != Waiting) return false;
+                try { completion.TrySetResult(work(cancel)); }
+                catch (OperationCanceledException) when (cancel.IsCancellationRequested) { completion.TrySetCanceled(cancel); }
+                catch (Exception e) { completion.TrySetException(e); }
+                return true;
+            }
             finally { registration.Dispose(); }
         });
         if (!_jobs.Writer.TryWrite(job))
         {
-            lock (_gate) _count--;
             registration.Dispose();
+            lock (_gate) if (Interlocked.Exchange(ref state, Cancelled) == Waiting) _count--;
             result = Task.FromCanceled<T>(new CancellationToken(true));
             return false;
         }
@@ -76,14 +88,16 @@ public sealed class GenerationQueue : IDisposable
             while (_jobs.Reader.TryRead(out var job))
             {
                 var clock = System.Diagnostics.Stopwatch.StartNew();
-                try { job.Run(); }
+                bool ran = false;
+                try { ran = job.Run(); }
                 finally
                 {
-                    lock (_gate)
-                    {
-                        _count--;
-                        if (!job.Cancel.IsCancellationRequested) _averageSeconds = 0.7 * _averageSeconds + 0.3 * clock.Elapsed.TotalSeconds;
-                    }
+                    if (ran)
+                        lock (_gate)
+                        {
+                            _count--;
+                            if (!job.Cancel.IsCancellationRequested) _averageSeconds = 0.7 * _averageSeconds + 0.3 * clock.Elapsed.TotalSeconds;
+                        }
                 }
             }
     }
@@ -100,5 +114,8 @@ public sealed class GenerationQueue : IDisposable
         _worker.Join(TimeSpan.FromMinutes(1));
     }
 
-    sealed record Job(CancellationToken Cancel, Action Run);
+    const int Waiting = 0, Running = 1, Cancelled = 2;
+
+    /// <summary>A queued piece of work; <see cref="Run"/> returns false when it was cancelled before it started.</summary>
+    sealed record Job(CancellationToken Cancel, Func<bool> Run);
 }
