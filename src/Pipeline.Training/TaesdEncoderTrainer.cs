@@ -12,16 +12,7 @@ public sealed class TaesdEncoderTrainer : VaeDistillationTrainer
     public TaesdEncoder Encoder { get; }
 
     public TaesdEncoderTrainer(AutoencoderKL vae, TaesdEncoder encoder, ITrainingData data, TrainingSettings settings)
-        : base(vae, Check(vae, encoder), data, settings) => Encoder = encoder;
-
-    static TaesdEncoder Check(AutoencoderKL vae, TaesdEncoder encoder)
-    {
-        ArgumentNullException.ThrowIfNull(vae);
-        ArgumentNullException.ThrowIfNull(encoder);
-        if (encoder.LatentChannels != vae.Config.EmbedDim)
-            throw new ArgumentException($"the encoder makes {encoder.LatentChannels} latent channels, the VAE {vae.Config.EmbedDim}");
-        return encoder;
-    }
+        : base(vae, encoder ?? throw new ArgumentNullException(nameof(encoder)), encoder.LatentChannels, "encoder", data, settings) => Encoder = encoder;
 
     protected override string Kind => "taesd-encoder";
 

@@ -13,16 +13,7 @@ public sealed class TaesdTrainer : VaeDistillationTrainer
     public TaesdDecoder Decoder { get; }
 
     public TaesdTrainer(AutoencoderKL vae, TaesdDecoder decoder, ITrainingData data, TrainingSettings settings)
-        : base(vae, Check(vae, decoder), data, settings) => Decoder = decoder;
-
-    static TaesdDecoder Check(AutoencoderKL vae, TaesdDecoder decoder)
-    {
-        ArgumentNullException.ThrowIfNull(vae);
-        ArgumentNullException.ThrowIfNull(decoder);
-        if (decoder.LatentChannels != vae.Config.EmbedDim)
-            throw new ArgumentException($"the decoder takes {decoder.LatentChannels} latent channels, the VAE makes {vae.Config.EmbedDim}");
-        return decoder;
-    }
+        : base(vae, decoder ?? throw new ArgumentNullException(nameof(decoder)), decoder.LatentChannels, "decoder", data, settings) => Decoder = decoder;
 
     protected override string Kind => "taesd";
 

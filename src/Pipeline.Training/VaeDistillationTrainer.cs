@@ -13,10 +13,15 @@ public abstract class VaeDistillationTrainer : Trainer
     public AutoencoderKL Vae { get; }
     protected nn.Module<Tensor, Tensor> Student { get; }
 
-    protected VaeDistillationTrainer(AutoencoderKL vae, nn.Module<Tensor, Tensor> student, ITrainingData data, TrainingSettings settings) : base(settings, data)
+    /// <param name="studentLatentChannels">the latent channels the student takes or makes (must be the VAE's)</param>
+    /// <param name="role">"decoder" or "encoder", for the error message</param>
+    protected VaeDistillationTrainer(AutoencoderKL vae, nn.Module<Tensor, Tensor> student, int studentLatentChannels, string role,
+        ITrainingData data, TrainingSettings settings) : base(settings, data)
     {
         Vae = vae ?? throw new ArgumentNullException(nameof(vae));
         Student = student ?? throw new ArgumentNullException(nameof(student));
+        if (studentLatentChannels != vae.Config.EmbedDim)
+            throw new ArgumentException($"the {role} has {studentLatentChannels} latent channels, the VAE {vae.Config.EmbedDim}");
         foreach (var p in student.parameters()) p.requires_grad = true;
         Initialize(student.named_parameters().Select(np => (np.name, np.parameter)).ToList());
     }

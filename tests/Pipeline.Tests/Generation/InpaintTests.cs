@@ -15,23 +15,8 @@ using static TorchSharp.torch;
 namespace Pipeline.Tests.Generation;
 
 /// <summary>Inpainting with any model (masked img2img) as a plan: the kept region, the mask's blur, the composite.</summary>
-public sealed class InpaintTests : IDisposable
+public sealed class InpaintTests() : TinyModelWithImage(21)
 {
-    readonly SdxlModel _model = SdxlModel.Create(TinyModels.Base);
-    readonly Tensor _image;
-
-    public InpaintTests()
-    {
-        using var g = new TorchSharp.torch.Generator(21);
-        _image = rand(new long[] { 1, 3, TinyPlans.Size.Height, TinyPlans.Size.Width }, generator: g);
-    }
-
-    public void Dispose()
-    {
-        _image.Dispose();
-        _model.Dispose();
-    }
-
     Tensor Mask(float value) => full(new long[] { 1, 1, TinyPlans.Size.Height, TinyPlans.Size.Width }, value);
 
     /// <summary>White (repaint) on the left half, black (keep) on the right, aligned to latent cells.</summary>

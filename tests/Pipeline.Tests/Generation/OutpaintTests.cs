@@ -12,23 +12,8 @@ using static TorchSharp.torch;
 namespace Pipeline.Tests.Generation;
 
 /// <summary>Outpainting = inpainting on a padded canvas: sizes, the fill, the kept pixels.</summary>
-public sealed class OutpaintTests : IDisposable
+public sealed class OutpaintTests() : TinyModelWithImage(8)
 {
-    readonly SdxlModel _model = SdxlModel.Create(TinyModels.Base);
-    readonly Tensor _image;
-
-    public OutpaintTests()
-    {
-        using var g = new TorchSharp.torch.Generator(8);
-        _image = rand(new long[] { 1, 3, TinyPlans.Size.Height, TinyPlans.Size.Width }, generator: g);
-    }
-
-    public void Dispose()
-    {
-        _image.Dispose();
-        _model.Dispose();
-    }
-
     [Theory]
     [InlineData("0,32,0,0", null)]
     [InlineData("8, 8, 16, 0", null)]
