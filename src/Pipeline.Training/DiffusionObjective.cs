@@ -9,7 +9,7 @@ namespace Pipeline.Training;
 
 /// <summary>
 /// The diffusion loss of one batch, shared by <see cref="DiffusionTrainer"/> and <see cref="Lora.LoraTrainer"/>: images →
-/// frozen VAE posterior sample × scale factor; captions → tokens, with the batch's micro-conditioning → conditioner rows →
+/// frozen VAE posterior sample × scale factor (encoded in <see cref="DiffusionTrainingSettings.EncodeDType"/> when set); captions → tokens, with the batch's micro-conditioning → conditioner rows →
 /// conditioning (UCG dropout from its own seeded generator); <see cref="StandardDiffusionLoss"/> through
 /// <c>model.Denoiser</c> and <c>model.Network</c>; mean over samples. Draws: one generator (seed) for posterior noise,
 /// sigmas, noise and offset noise (in that order), another (seed + 1) for UCG dropout.
@@ -22,6 +22,7 @@ public sealed class DiffusionObjective : IDisposable
     readonly Generator _ucg;
     readonly Dictionary<string, (int[] ClipL, int[] OpenClip)> _tokens = new();
     readonly bool _graphThroughFrozen;
+    readonly Models.Vae.AutoencoderKL? _encoder;   // a copy of the VAE in EncodeDType, when that differs from the VAE's
 
     /// <param name="graphThroughFrozen">record the graph through frozen text encoders too (text-encoder LoRA training)</param>
     public DiffusionObjective(SdxlModel model, DiffusionTrainingSettings settings, bool graphThroughFrozen = false)
@@ -31,6 +32,14 @@ public sealed class DiffusionObjective : IDisposable
         _settings = settings ?? throw new ArgumentNullException(nameof(settings));
         _random = new SeededRandom(settings.Seed);
         _ucg = new Generator((ulong)(settings.Seed + 1), CPU);
+        if (settings.EncodeDType is { } encodeType && encodeType != model.FirstStage.ComputeDType)
+        {
+            _encoder = new Models.Vae.AutoencoderKL(model.FirstStage.Config, model.Device, encodeType);
+            using var noGrad = no_grad();
+            var source = model.FirstStage.state_dict();
+            foreach (var (name, p) in _encoder.named_parameters()) p.copy_(source[name]);
+            foreach (var p in _encoder.parameters()) p.requires_grad = false;
+        }
         LossFunction = new StandardDiffusionLoss(settings.SigmaSampler ?? ModelNoiseScales(model, settings),
             settings.LossWeighting, DiffusionLossType.L2, settings.OffsetNoiseLevel);
     }
@@ -74,8 +83,8 @@ public sealed class DiffusionObjective : IDisposable
         Tensor latents;
         using (no_grad())
         {
-            using var posterior = _model.FirstStage.Encode(batch.Images.to(_model.Device));
-            var z = _settings.SampleLatents ? posterior.Sample(_random.Normal(posterior.Mean.shape, CPU)) : posterior.Mode();
+            using var posterior = (_encoder ?? _model.FirstStage).Encode(batch.Images.to(_model.Device));
+            var z = (_settings.SampleLatents ? posterior.Sample(_random.Normal(posterior.Mean.shape, CPU)) : posterior.Mode()).to(ScalarType.Float32);
             latents = (z * _model.FirstStage.Config.ScaleFactor).to(_model.ComputeDType);
         }
         var conditioning = _model.Conditioner.Forward(Rows(batch), null, _settings.UcgDropout ? _ucg : null, _graphThroughFrozen);
@@ -93,5 +102,6 @@ public sealed class DiffusionObjective : IDisposable
     {
         _random.Dispose();
         _ucg.Dispose();
+        _encoder?.Dispose();
     }
 }

@@ -1,3 +1,4 @@
+using static TorchSharp.torch;
 using Pipeline.Diffusion.Training;
 
 namespace Pipeline.Training;
@@ -66,6 +67,10 @@ public sealed record DiffusionTrainingSettings : TrainingSettings
     public int? MaxIdx { get; init; }
     /// <summary>Sample the VAE posterior (sgm) rather than take its mean.</summary>
     public bool SampleLatents { get; init; } = true;
+    /// <summary>The dtype the frozen VAE encodes the training images in (null: the VAE's own). bfloat16 encodes 2.2× faster
+    /// on CPUs with native bf16 (the encoder was about half of a tiny base step) and moves latents by far less than
+    /// the posterior noise they are drawn with.</summary>
+    public ScalarType? EncodeDType { get; init; }
     /// <summary>Apply the text embedders' UCG dropout (their configs' UcgRate, e.g. 10 % for CFG).</summary>
     public bool UcgDropout { get; init; } = true;
 
@@ -82,12 +87,16 @@ public sealed record DiffusionTrainingSettings : TrainingSettings
 
 /// <summary>
 /// KL-regularised autoencoder training (sgm's loss without GAN and LPIPS): per image, Σ|x − x̂| (+ L2Weight·Σ(x − x̂)²)
-/// + KlWeight·KL, as in sgm, divided by the image's element count so the loss is on a per-pixel scale.
+/// (+ EdgeWeight·Σ|∇x − ∇x̂|) + KlWeight·KL, as in sgm, divided by the image's element count so the loss is on a
+/// per-pixel scale.
 /// </summary>
 public sealed record VaeTrainingSettings : TrainingSettings
 {
     public double KlWeight { get; init; } = 1e-6;
     public double L2Weight { get; init; } = 0.0;
+    /// <summary>Weight of the edge term: Σ|∇x − ∇x̂| over horizontal and vertical neighbour differences (an edge-aware
+    /// loss that a plain L1 lets blur); 0: off.</summary>
+    public double EdgeWeight { get; init; } = 0.0;
     /// <summary>Train the decoder (and <c>post_quant_conv</c>) only, the encoder frozen — as Stability's
     /// sd-vae-ft-ema/ft-mse fine-tunes: the latent space stays the one the UNets were trained on, so a fine-tuned
     /// decoder drops into an existing model. The KL term has nothing to train then and must be 0.</summary>
@@ -100,6 +109,7 @@ public sealed record VaeTrainingSettings : TrainingSettings
         foreach (var p in base.Problems()) yield return p;
         if (!(KlWeight >= 0)) yield return $"KL weight {KlWeight} must be >= 0";
         if (!(L2Weight >= 0)) yield return $"L2 weight {L2Weight} must be >= 0";
+        if (!(EdgeWeight >= 0)) yield return $"edge weight {EdgeWeight} must be >= 0";
         if (DecoderOnly && KlWeight != 0) yield return $"a decoder-only fine-tune has no KL term to train: KL weight must be 0, got {KlWeight}";
     }
 }

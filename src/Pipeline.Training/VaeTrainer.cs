@@ -8,8 +8,8 @@ namespace Pipeline.Training;
 
 /// <summary>
 /// Trains an <see cref="AutoencoderKL"/> on <see cref="TrainingBatch.Images"/>: encode → posterior sample (seeded) →
-/// decode; loss per image Σ|x − x̂| + L2Weight·Σ(x − x̂)² + KlWeight·KL (sgm's KL-regularised autoencoder loss without
-/// GAN and LPIPS), divided by the image's element count; mean over the batch. With
+/// decode; loss per image Σ|x − x̂| + L2Weight·Σ(x − x̂)² + EdgeWeight·Σ|∇x − ∇x̂| (horizontal and vertical neighbour
+/// differences) + KlWeight·KL (sgm's KL-regularised autoencoder loss without GAN and LPIPS, plus an edge term), divided by the image's element count; mean over the batch. With
 /// <see cref="VaeTrainingSettings.DecoderOnly"/> the encoder and <c>quant_conv</c> are frozen (encoded without a graph)
 /// and only <c>post_quant_conv</c> and the decoder learn.
 /// </summary>
@@ -57,8 +57,24 @@ public sealed class VaeTrainer : Trainer
         double elements = x.numel() / (double)b;
         var perImage = diff.abs().reshape(b, -1).sum(1);
         if (Settings.L2Weight > 0) perImage = perImage + Settings.L2Weight * diff.square().reshape(b, -1).sum(1);
+        if (Settings.EdgeWeight > 0) perImage = perImage + Settings.EdgeWeight * EdgeError(diff);
         if (Settings.KlWeight > 0) perImage = perImage + Settings.KlWeight * posterior.Kl();
         return (perImage / elements).mean();
+    }
+
+    /// <summary>
+    /// The edge term of a reconstruction error <paramref name="diff"/> = x̂ − x [B, C, H, W], per image [B]:
+    /// Σ|∇x̂ − ∇x| over horizontal and vertical neighbour differences. Zero for an error that is the same everywhere (a
+    /// colour shift), large where the reconstruction blurs or moves an edge.
+    /// </summary>
+    public static Tensor EdgeError(Tensor diff)
+    {
+        if (diff.dim() != 4) throw new ArgumentException($"expected [B, C, H, W], got [{string.Join(", ", diff.shape)}]");
+        using var scope = NewDisposeScope();
+        long b = diff.shape[0];
+        var dx = diff[.., .., .., 1..] - diff[.., .., .., ..^1];
+        var dy = diff[.., .., 1.., ..] - diff[.., .., ..^1, ..];
+        return (dx.abs().reshape(b, -1).sum(1) + dy.abs().reshape(b, -1).sum(1)).MoveToOuterDisposeScope();
     }
 
     /// <summary>

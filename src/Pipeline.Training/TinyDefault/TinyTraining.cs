@@ -40,8 +40,8 @@ public static class TinyTraining
         if (wanted.Contains("vae")) TrainVae(plan, vaePath, report, cancel);
         if (wanted.Contains("base")) TrainDiffusion(plan, SdxlModelConfig.TinyBase, vaePath, Path.Combine(outputFolder, BaseFile), workFolder, refiner: false, report, cancel);
         if (wanted.Contains("refiner")) TrainDiffusion(plan, SdxlModelConfig.TinyRefiner, vaePath, Path.Combine(outputFolder, RefinerFile), workFolder, refiner: true, report, cancel);
-        if (wanted.Contains("taesd")) TrainTaesd(plan, Path.Combine(outputFolder, BaseFile), Path.Combine(outputFolder, TaesdFile), report, cancel);
-        if (wanted.Contains("taesd-encoder")) TrainTaesdEncoder(plan, Path.Combine(outputFolder, BaseFile), Path.Combine(outputFolder, TaesdEncoderFile), report, cancel);
+        if (wanted.Contains("taesd")) TrainTaesd(plan, Path.Combine(outputFolder, BaseFile), vaePath, Path.Combine(outputFolder, TaesdFile), report, cancel);
+        if (wanted.Contains("taesd-encoder")) TrainTaesdEncoder(plan, Path.Combine(outputFolder, BaseFile), vaePath, Path.Combine(outputFolder, TaesdEncoderFile), report, cancel);
     }
 
     /// <summary>
@@ -75,9 +75,13 @@ public static class TinyTraining
         {
             Steps = plan.VaeRefineSteps, LearningRate = plan.VaeRefineLearningRate, WarmupSteps = Math.Min(50, plan.VaeRefineSteps / 4 + 1),
             Decay = LearningRateDecay.Cosine, Seed = plan.Seed + 1, L2Weight = plan.VaeRefineL2Weight,
+            EdgeWeight = plan.VaeRefineEdgeWeight, EmaDecay = plan.VaeRefineEmaDecay,
         };
         using (var trainer = new VaeTrainer(vae, new ShapeWorldData(plan.World(1, plan.VaeBatch, WorldBuckets.MultiAspect)), refine))
+        {
             trainer.Train(new TrainingCallbacks(OnStep: p => report(new("vae phase 2", p))), cancel: cancel);
+            trainer.Ema?.CopyTo();   // the EMA weights are the VAE
+        }
         double scale = VaeTrainer.MeasureScaleFactor(vae, new ShapeWorldData(plan.World(7, 32, WorldBuckets.MultiAspect)), batches: 4, seed: plan.Seed);
         report(new("vae", Message: $"latent scale factor 1/std = {scale:F4}"));
         var tensors = vae.state_dict().Select(kv => new KeyValuePair<string, Tensor>(kv.Key, kv.Value)).ToList();
@@ -86,36 +90,60 @@ public static class TinyTraining
 
     /// <summary>
     /// The preview/fast decoder: a TAESD-layout decoder (<see cref="TinyTrainingPlan.TaesdChannels"/> wide) distilled from
-    /// the base checkpoint's VAE on the shape world (<see cref="TaesdTrainer"/>), written as fp16 in the released names.
+    /// the shipped VAE on the shape world (<see cref="TaesdTrainer"/>), written as fp16 in the released names.
     /// </summary>
-    static void TrainTaesd(TinyTrainingPlan plan, string basePath, string outPath, Action<TinyTrainingEvent> report, CancellationToken cancel) =>
-        Distil(plan, basePath, outPath, "taesd", 4, model => new TaesdDecoder(model.Config.Vae.EmbedDim, plan.TaesdChannels),
-            (model, decoder, data, settings) => new TaesdTrainer(model.FirstStage, (TaesdDecoder)decoder, data, settings), report, cancel);
+    static void TrainTaesd(TinyTrainingPlan plan, string basePath, string vaePath, string outPath, Action<TinyTrainingEvent> report, CancellationToken cancel) =>
+        Distil(plan, basePath, vaePath, outPath, "taesd", 4, vae => new TaesdDecoder(vae.Config.EmbedDim, plan.TaesdChannels),
+            (vae, decoder, data, settings) => new TaesdTrainer(vae, (TaesdDecoder)decoder, data, settings), report, cancel);
 
     /// <summary>
     /// The fast encoder (not part of "all"): a TAESD-layout encoder (<see cref="TinyTrainingPlan.TaesdChannels"/> wide)
-    /// distilled from the base checkpoint's VAE encoder (<see cref="TaesdEncoderTrainer"/>), fp16 in the released names.
+    /// distilled from the shipped VAE's encoder (<see cref="TaesdEncoderTrainer"/>), fp16 in the released names.
     /// </summary>
-    static void TrainTaesdEncoder(TinyTrainingPlan plan, string basePath, string outPath, Action<TinyTrainingEvent> report, CancellationToken cancel) =>
-        Distil(plan, basePath, outPath, "taesd-encoder", 5, model => new TaesdEncoder(model.Config.Vae.EmbedDim, plan.TaesdChannels),
-            (model, encoder, data, settings) => new TaesdEncoderTrainer(model.FirstStage, (TaesdEncoder)encoder, data, settings), report, cancel);
+    static void TrainTaesdEncoder(TinyTrainingPlan plan, string basePath, string vaePath, string outPath, Action<TinyTrainingEvent> report, CancellationToken cancel) =>
+        Distil(plan, basePath, vaePath, outPath, "taesd-encoder", 5, vae => new TaesdEncoder(vae.Config.EmbedDim, plan.TaesdChannels),
+            (vae, encoder, data, settings) => new TaesdEncoderTrainer(vae, (TaesdEncoder)encoder, data, settings), report, cancel);
 
-    /// <summary>A tiny network distilled from the base checkpoint's VAE: seeded by plan seed + <paramref name="offset"/>,
+    /// <summary>
+    /// The VAE the checkpoints ship: the base checkpoint's when it exists, otherwise the work folder's trained VAE rounded
+    /// through fp16 as the checkpoints store it (the same weights, so the TAESD stages need not wait for the base).
+    /// </summary>
+    static AutoencoderKL ShippedVae(string basePath, string vaePath, string stage, out SdxlModel? owner)
+    {
+        owner = null;
+        if (File.Exists(basePath))
+        {
+            owner = SdxlModel.Load(basePath);
+            return owner.FirstStage;
+        }
+        if (!File.Exists(vaePath))
+            throw new InvalidOperationException($"the {stage} stage distils the VAE; neither {basePath} nor {vaePath} exists (run the vae stage first)");
+        using var file = SafeTensorsFile.Open(vaePath);
+        double scale = double.Parse(file.Metadata["scale_factor"], System.Globalization.CultureInfo.InvariantCulture);
+        var vae = new AutoencoderKL(SdxlModelConfig.TinyBase.Vae with { ScaleFactor = scale });
+        StateDictLoader.Load(vae, file);
+        using var noGrad = no_grad();
+        foreach (var p in vae.parameters()) p.copy_(p.to(ScalarType.Float16).to(ScalarType.Float32));
+        return vae;
+    }
+
+    /// <summary>A tiny network distilled from the shipped VAE: seeded by plan seed + <paramref name="offset"/>,
     /// trained on shape-world stream <paramref name="offset"/>, written as fp16 under its released state names.</summary>
-    static void Distil(TinyTrainingPlan plan, string basePath, string outPath, string stage, int offset, Func<SdxlModel, nn.Module> make,
-        Func<SdxlModel, nn.Module, ITrainingData, TrainingSettings, Trainer> trainerOf, Action<TinyTrainingEvent> report, CancellationToken cancel)
+    static void Distil(TinyTrainingPlan plan, string basePath, string vaePath, string outPath, string stage, int offset, Func<AutoencoderKL, nn.Module> make,
+        Func<AutoencoderKL, nn.Module, ITrainingData, TrainingSettings, Trainer> trainerOf, Action<TinyTrainingEvent> report, CancellationToken cancel)
     {
         if (File.Exists(outPath)) { report(new(stage, Message: $"{outPath} exists: skipped")); return; }
-        if (!File.Exists(basePath)) throw new InvalidOperationException($"the {stage} stage distils the base's VAE; {basePath} does not exist (run the base stage first)");
-        using var model = SdxlModel.Load(basePath);
+        var vae = ShippedVae(basePath, vaePath, stage, out var owner);
+        using var disposeOwner = owner;
+        using var disposeVae = owner is null ? vae : null;
         manual_seed(plan.Seed + offset);
-        using var network = make(model);
+        using var network = make(vae);
         var settings = new VaeTrainingSettings
         {
             Steps = plan.TaesdSteps, LearningRate = plan.TaesdLearningRate, WarmupSteps = Math.Min(20, plan.TaesdSteps / 4 + 1),
             Decay = LearningRateDecay.Cosine, Seed = plan.Seed + offset,
         };
-        using (var trainer = trainerOf(model, network, new ShapeWorldData(plan.World(offset, plan.VaeBatch, WorldBuckets.MultiAspect)), settings))
+        using (var trainer = trainerOf(vae, network, new ShapeWorldData(plan.World(offset, plan.VaeBatch, WorldBuckets.MultiAspect)), settings))
             trainer.Train(new TrainingCallbacks(OnStep: p => report(new(stage, p))), cancel: cancel);
         SafeTensorsWriter.Write(outPath, network.named_parameters().Select(p => new KeyValuePair<string, Tensor>(p.name, p.parameter.detach())).ToList(),
             new Dictionary<string, string> { ["pipeline.trained_by"] = "TinyTraining", ["pipeline.plan"] = plan.ToString() }, (_, _) => ScalarType.Float16);
@@ -148,6 +176,7 @@ public static class TinyTraining
             {
                 Steps = stage.Steps, LearningRate = stage.LearningRate, WarmupSteps = stage.WarmupSteps, Decay = LearningRateDecay.Cosine,
                 EmaDecay = plan.EmaDecay, Seed = plan.Seed + 10 * (i + 1), MaxIdx = refiner ? plan.RefinerMaxIdx : null,
+                EncodeDType = plan.Bf16Encode && model.Device.type == TorchSharp.DeviceType.CPU && Runtime.ComputePrecision.CpuHasNativeBf16 ? ScalarType.BFloat16 : null,
             };
             if (plan.LossWeighting is { } weighting) settings = settings with { LossWeighting = weighting };
             if (!refiner && plan.SigmaSampler is { } sigmas) settings = settings with { SigmaSampler = sigmas };

@@ -12,17 +12,20 @@ public sealed record DiffusionStage(string Name, long Steps, IReadOnlyList<Image
 /// then the refiner on the first 200 noise scales with high-quality (large-original) data. Deterministic given the seed.
 /// <see cref="LossWeighting"/> replaces the ε weighting of every diffusion stage; <see cref="SigmaSampler"/> replaces the
 /// uniform draw over the 1000 discrete noise scales of the base stages (the refiner keeps its first
-/// <see cref="RefinerMaxIdx"/> scales). Null keeps sgm's SDXL defaults.
+/// <see cref="RefinerMaxIdx"/> scales). Null keeps sgm's SDXL defaults. <see cref="Bf16Encode"/>: the diffusion stages
+/// encode their images with a bfloat16 copy of the VAE where the CPU has native bf16 (2.2× faster encoding, about a third
+/// of a base step saved; other CPUs and GPUs encode in float32).
 /// </summary>
 public sealed record TinyTrainingPlan(
     long Seed = 20251126,
     long VaeSteps = 900, int VaeBatch = 32, double VaeLearningRate = 2e-3,
-    long VaeRefineSteps = 1500, double VaeRefineLearningRate = 1e-3, double VaeRefineL2Weight = 1.0,
+    long VaeRefineSteps = 1500, double VaeRefineLearningRate = 1e-3, double VaeRefineL2Weight = 1.0, double VaeRefineEdgeWeight = 0.5,
+    double VaeRefineEmaDecay = 0.995,
     int BaseBatch = 64, IReadOnlyList<DiffusionStage>? BaseStages = null,
     int RefinerBatch = 64, long RefinerSteps = 700, int RefinerMaxIdx = 200,
     double EmaDecay = 0.999, double CropProbability = 0.5,
     long TaesdSteps = 600, int TaesdChannels = 32, double TaesdLearningRate = 2e-3,
-    ILossWeighting? LossWeighting = null, ISigmaSampler? SigmaSampler = null)
+    ILossWeighting? LossWeighting = null, ISigmaSampler? SigmaSampler = null, bool Bf16Encode = true)
 {
     public IReadOnlyList<DiffusionStage> EffectiveBaseStages => BaseStages ?? new[]
     {

@@ -179,6 +179,55 @@ public class TrainingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void The_edge_term_ignores_a_uniform_colour_shift_and_counts_a_moved_edge()
+    {
+        using var scope = NewDisposeScope();
+        var shift = full(2, 3, 8, 8, 0.3f);
+        Assert.Equal(new[] { 0f, 0f }, VaeTrainer.EdgeError(shift).data<float>().ToArray());
+        // An edge one column off: the error is h on one column of one channel → |∇| = h on each side of it, every row.
+        var moved = zeros(1, 3, 8, 8);
+        moved[0, 1, .., 4] = tensor(0.5f);
+        Assert.Equal(2 * 8 * 0.5, VaeTrainer.EdgeError(moved).item<float>(), 5);
+
+        var data = new FakeTrainingData(4, 32, 32, seed: 9, repeatFirstBatch: true);
+        double FirstLoss(double edge)
+        {
+            manual_seed(5);
+            using var vae = new AutoencoderKL(Vae);
+            using var trainer = new VaeTrainer(vae, data, new VaeTrainingSettings { Steps = 1, LearningRate = 1e-3, WarmupSteps = 0, Seed = 4, EdgeWeight = edge });
+            double loss = double.NaN;
+            trainer.Train(new TrainingCallbacks(p => loss = p.Loss));
+            return loss;
+        }
+        double plain = FirstLoss(0), withEdges = FirstLoss(1);
+        Assert.True(withEdges > plain * 1.05, $"the edge term adds nothing: {plain} vs {withEdges}");
+        Assert.Contains("edge weight", Assert.Throws<ArgumentException>(() => new VaeTrainingSettings { EdgeWeight = -1 }.Validate()).Message);
+    }
+
+    [Fact]
+    public void Latents_encoded_in_bf16_stay_near_the_float32_ones_and_the_models_vae_is_untouched()
+    {
+        using var model = NewModel(Tiny(), 3);
+        var data = new FakeTrainingData(4, 32, 32, seed: 9, repeatFirstBatch: true);
+        var before = model.FirstStage.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
+        double Loss(ScalarType? encode)
+        {
+            using var objective = new DiffusionObjective(model, Settings(1) with { EncodeDType = encode, UcgDropout = false });
+            using var scope = NewDisposeScope();
+            using var batch = data.Batch(0);
+            using var noGrad = no_grad();
+            return objective.Loss(batch).item<float>();
+        }
+        double fp32 = Loss(null), bf16 = Loss(ScalarType.BFloat16);
+        output.WriteLine($"loss with float32 latents {fp32:F6}, bf16-encoded {bf16:F6}");
+        Assert.True(Math.Abs(bf16 - fp32) <= 0.02 * fp32, $"{fp32} vs {bf16}");
+        Assert.NotEqual(fp32, bf16);
+        Assert.Equal(ScalarType.Float32, model.FirstStage.ComputeDType);
+        foreach (var (name, t) in model.FirstStage.state_dict()) Assert.True(t.eq(before[name]).all().item<bool>(), $"{name} changed");
+        foreach (var t in before.Values) t.Dispose();
+    }
+
+    [Fact]
     public void A_decoder_only_fine_tune_changes_the_decoder_and_keeps_the_encoder_and_its_latents()
     {
         var data = new FakeTrainingData(4, 32, 32, seed: 3, repeatFirstBatch: true);

@@ -43,7 +43,7 @@ public sealed record SdxlModelConfig(string Name, SdxlModelKind Kind, Conditione
         MaxPositions: 77, IntermediateSize: 4 * width, ProjectionDim: width, Activation: activation);
 
     static AutoencoderKLConfig TinyVae => new(EmbedDim: 4, Ch: 32, ChMult: [1, 1, 1, 2], NumResBlocks: 1, AttnResolutions: [],
-        ZChannels: 4, DoubleZ: true, Resolution: 64, InChannels: 3, OutCh: 3, ScaleFactor: 1.0);
+        ZChannels: 4, DoubleZ: true, Resolution: 64, InChannels: 3, OutCh: 3, ScaleFactor: 1.0, NormGroups: 8);
 
     static UNetConfig TinyUNet(int context, int adm, int[] mult, int[] resBlocks) => new(InChannels: 4, OutChannels: 4, ModelChannels: 32, ChannelMult: mult,
         NumResBlocks: resBlocks, AttentionResolutions: [2, 4], TransformerDepth: [0, 1, 1], ContextDim: [context],

@@ -16,9 +16,9 @@ public sealed class AttnBlock : nn.Module<Tensor, Tensor>
     private readonly Conv2d v;
     private readonly Conv2d proj_out;
 
-    public AttnBlock(int channels, Device? device = null, ScalarType? dtype = null) : base(nameof(AttnBlock))
+    public AttnBlock(int channels, Device? device = null, ScalarType? dtype = null, int groups = Normalize.SgmGroups) : base(nameof(AttnBlock))
     {
-        norm = Normalize.Create(channels, device, dtype);
+        norm = Normalize.Create(channels, device, dtype, groups);
         q = nn.Conv2d(channels, channels, 1, device: device, dtype: dtype);
         k = nn.Conv2d(channels, channels, 1, device: device, dtype: dtype);
         v = nn.Conv2d(channels, channels, 1, device: device, dtype: dtype);

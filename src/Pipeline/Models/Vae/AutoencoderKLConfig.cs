@@ -5,6 +5,10 @@ namespace Pipeline.Models.Vae;
 /// <summary>
 /// sgm <c>AutoencoderKL(embed_dim, ddconfig)</c> hyper-parameters (names after the yaml keys) plus the
 /// <c>scale_factor</c> that <c>DiffusionEngine</c> applies to latents (multiply after encoding, divide before decoding).
+/// <see cref="NormGroups"/> is the GroupNorm group count (sgm: always 32; not stored in a checkpoint's tensors). Narrow
+/// VAEs need fewer: with one channel per group a GroupNorm subtracts each channel's own mean and so maps every flat
+/// image to the same activation, and a decoder trained that way paints a structure into flat images (a speck or ring)
+/// to carry their colour through its normalisations.
 /// </summary>
 public sealed record AutoencoderKLConfig(
     int EmbedDim,
@@ -18,7 +22,8 @@ public sealed record AutoencoderKLConfig(
     int InChannels,
     int OutCh,
     double ScaleFactor = 0.13025,
-    double Dropout = 0.0)
+    double Dropout = 0.0,
+    int NormGroups = Normalize.SgmGroups)
 {
     /// <summary>The SDXL VAE (<c>first_stage_config</c>, identical in the base and refiner yamls).</summary>
     public static AutoencoderKLConfig Sdxl { get; } = new(
@@ -35,7 +40,8 @@ public sealed record AutoencoderKLConfig(
     {
         var errors = new List<string>();
         if (EmbedDim < 1) errors.Add($"EmbedDim must be >= 1 (got {EmbedDim})");
-        if (Ch < 1 || Ch % 32 != 0) errors.Add($"Ch must be a positive multiple of 32 (GroupNorm 32 groups), got {Ch}");
+        if (NormGroups < 1) errors.Add($"NormGroups must be >= 1 (got {NormGroups})");
+        else if (Ch < 1 || Ch % NormGroups != 0) errors.Add($"Ch must be a positive multiple of NormGroups ({NormGroups} GroupNorm groups), got {Ch}");
         if (ChMult is null || ChMult.Count == 0 || ChMult.Any(m => m < 1))
             errors.Add($"ChMult must be a non-empty list of positive multipliers (got [{string.Join(", ", ChMult ?? [])}])");
         if (NumResBlocks < 1) errors.Add($"NumResBlocks must be >= 1 (got {NumResBlocks})");
@@ -58,7 +64,7 @@ public sealed record AutoencoderKLConfig(
         NumResBlocks == other.NumResBlocks && Same(AttnResolutions, other.AttnResolutions) &&
         ZChannels == other.ZChannels && DoubleZ == other.DoubleZ && Resolution == other.Resolution &&
         InChannels == other.InChannels && OutCh == other.OutCh && ScaleFactor.Equals(other.ScaleFactor) &&
-        Dropout.Equals(other.Dropout);
+        Dropout.Equals(other.Dropout) && NormGroups == other.NormGroups;
 
     public override int GetHashCode() => HashCode.Combine(EmbedDim, Ch, ChMult?.Count, NumResBlocks, ZChannels, ScaleFactor);
 
@@ -70,7 +76,7 @@ public sealed record AutoencoderKLConfig(
         static string L(IReadOnlyList<int>? l) => l is null ? "null" : $"[{string.Join(", ", l)}]";
         b.Append($"EmbedDim = {EmbedDim}, Ch = {Ch}, ChMult = {L(ChMult)}, NumResBlocks = {NumResBlocks}, ");
         b.Append($"AttnResolutions = {L(AttnResolutions)}, ZChannels = {ZChannels}, DoubleZ = {DoubleZ}, Resolution = {Resolution}, ");
-        b.Append($"InChannels = {InChannels}, OutCh = {OutCh}, ScaleFactor = {ScaleFactor}, Dropout = {Dropout}");
+        b.Append($"InChannels = {InChannels}, OutCh = {OutCh}, ScaleFactor = {ScaleFactor}, Dropout = {Dropout}, NormGroups = {NormGroups}");
         return true;
     }
 }

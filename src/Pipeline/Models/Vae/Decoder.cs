@@ -23,7 +23,7 @@ public sealed class Decoder : nn.Module<Tensor, Tensor>
         int blockIn = config.Ch * config.ChMult[^1];
         int resolution = config.Resolution / config.DownscaleFactor;
         conv_in = nn.Conv2d(config.ZChannels, blockIn, 3, padding: 1, device: device, dtype: dtype);
-        mid = new MidBlock(blockIn, config.Dropout, device, dtype);
+        mid = new MidBlock(blockIn, config.Dropout, device, dtype, config.NormGroups);
         var levels = new UpLevel[config.Levels];
         for (int level = config.Levels - 1; level >= 0; level--)
         {
@@ -32,9 +32,9 @@ public sealed class Decoder : nn.Module<Tensor, Tensor>
             var attentions = new List<AttnBlock>();
             for (int i = 0; i <= config.NumResBlocks; i++)
             {
-                blocks.Add(new ResnetBlock(blockIn, blockOut, config.Dropout, device, dtype));
+                blocks.Add(new ResnetBlock(blockIn, blockOut, config.Dropout, device, dtype, config.NormGroups));
                 blockIn = blockOut;
-                if (config.AttnResolutions.Contains(resolution)) attentions.Add(new AttnBlock(blockIn, device, dtype));
+                if (config.AttnResolutions.Contains(resolution)) attentions.Add(new AttnBlock(blockIn, device, dtype, config.NormGroups));
             }
             Upsample? resample = null;
             if (level != 0)
@@ -45,7 +45,7 @@ public sealed class Decoder : nn.Module<Tensor, Tensor>
             levels[level] = new UpLevel(blocks, attentions, resample);
         }
         up = new ModuleList<UpLevel>(levels);
-        norm_out = Normalize.Create(blockIn, device, dtype);
+        norm_out = Normalize.Create(blockIn, device, dtype, config.NormGroups);
         conv_out = nn.Conv2d(blockIn, config.OutCh, 3, padding: 1, device: device, dtype: dtype);
         RegisterComponents();
     }

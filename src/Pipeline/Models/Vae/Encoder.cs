@@ -30,9 +30,9 @@ public sealed class Encoder : nn.Module<Tensor, Tensor>
             var attentions = new List<AttnBlock>();
             for (int i = 0; i < config.NumResBlocks; i++)
             {
-                blocks.Add(new ResnetBlock(blockIn, blockOut, config.Dropout, device, dtype));
+                blocks.Add(new ResnetBlock(blockIn, blockOut, config.Dropout, device, dtype, config.NormGroups));
                 blockIn = blockOut;
-                if (config.AttnResolutions.Contains(resolution)) attentions.Add(new AttnBlock(blockIn, device, dtype));
+                if (config.AttnResolutions.Contains(resolution)) attentions.Add(new AttnBlock(blockIn, device, dtype, config.NormGroups));
             }
             Downsample? resample = null;
             if (level != config.Levels - 1)
@@ -43,8 +43,8 @@ public sealed class Encoder : nn.Module<Tensor, Tensor>
             levels.Add(new DownLevel(blocks, attentions, resample));
         }
         down = new ModuleList<DownLevel>(levels.ToArray());
-        mid = new MidBlock(blockIn, config.Dropout, device, dtype);
-        norm_out = Normalize.Create(blockIn, device, dtype);
+        mid = new MidBlock(blockIn, config.Dropout, device, dtype, config.NormGroups);
+        norm_out = Normalize.Create(blockIn, device, dtype, config.NormGroups);
         conv_out = nn.Conv2d(blockIn, config.DoubleZ ? 2 * config.ZChannels : config.ZChannels, 3, padding: 1, device: device, dtype: dtype);
         RegisterComponents();
     }

@@ -53,11 +53,11 @@ public sealed class MidBlock : nn.Module
     private readonly AttnBlock attn_1;
     private readonly ResnetBlock block_2;
 
-    public MidBlock(int channels, double dropout, Device? device, ScalarType? dtype) : base(nameof(MidBlock))
+    public MidBlock(int channels, double dropout, Device? device, ScalarType? dtype, int groups = Normalize.SgmGroups) : base(nameof(MidBlock))
     {
-        block_1 = new ResnetBlock(channels, channels, dropout, device, dtype);
-        attn_1 = new AttnBlock(channels, device, dtype);
-        block_2 = new ResnetBlock(channels, channels, dropout, device, dtype);
+        block_1 = new ResnetBlock(channels, channels, dropout, device, dtype, groups);
+        attn_1 = new AttnBlock(channels, device, dtype, groups);
+        block_2 = new ResnetBlock(channels, channels, dropout, device, dtype, groups);
         RegisterComponents();
     }
 

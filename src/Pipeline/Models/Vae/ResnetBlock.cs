@@ -17,12 +17,12 @@ public sealed class ResnetBlock : nn.Module<Tensor, Tensor>
     private readonly Conv2d conv2;
     private readonly Conv2d? nin_shortcut;
 
-    public ResnetBlock(int inChannels, int outChannels, double dropout = 0.0, Device? device = null, ScalarType? dtype = null)
+    public ResnetBlock(int inChannels, int outChannels, double dropout = 0.0, Device? device = null, ScalarType? dtype = null, int groups = Normalize.SgmGroups)
         : base(nameof(ResnetBlock))
     {
-        norm1 = Normalize.Create(inChannels, device, dtype);
+        norm1 = Normalize.Create(inChannels, device, dtype, groups);
         conv1 = nn.Conv2d(inChannels, outChannels, 3, padding: 1, device: device, dtype: dtype);
-        norm2 = Normalize.Create(outChannels, device, dtype);
+        norm2 = Normalize.Create(outChannels, device, dtype, groups);
         this.dropout = nn.Dropout(dropout);
         conv2 = nn.Conv2d(outChannels, outChannels, 3, padding: 1, device: device, dtype: dtype);
         nin_shortcut = inChannels == outChannels ? null : nn.Conv2d(inChannels, outChannels, 1, device: device, dtype: dtype);
@@ -42,11 +42,14 @@ public sealed class ResnetBlock : nn.Module<Tensor, Tensor>
     }
 }
 
-/// <summary>sgm VAE <c>Normalize</c>: GroupNorm, 32 groups, eps 1e-6, affine.</summary>
+/// <summary>sgm VAE <c>Normalize</c>: GroupNorm, 32 groups (<see cref="AutoencoderKLConfig.NormGroups"/>), eps 1e-6, affine.</summary>
 public static class Normalize
 {
-    public static GroupNorm Create(int channels, Device? device = null, ScalarType? dtype = null) =>
-        GroupNorms.Create(32, channels, 1e-6, device, dtype);
+    /// <summary>sgm's group count (hard-coded in its <c>Normalize</c>).</summary>
+    public const int SgmGroups = 32;
+
+    public static GroupNorm Create(int channels, Device? device = null, ScalarType? dtype = null, int groups = SgmGroups) =>
+        GroupNorms.Create(groups, channels, 1e-6, device, dtype);
 
     /// <summary><paramref name="norm"/> on <paramref name="x"/>, with statistics from <paramref name="statistics"/> when given.</summary>
     public static Tensor Apply(GroupNorm norm, Tensor x, GroupNormStatistics? statistics) =>
