@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -32,7 +33,7 @@ public sealed class Ema : IDisposable
 
     public void Update()
     {
-        double oneMinus = 1.0 - CurrentDecay;
+        using var oneMinus = (1.0 - CurrentDecay).ToScalar();   // explicit and alive until the loop ends (see AdamW.Update)
         Updates++;
         using var noGrad = no_grad();
         foreach (var (_, p, shadow) in _entries)

@@ -1,4 +1,5 @@
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Pipeline.Training;
@@ -66,17 +67,25 @@ public sealed class AdamW : IDisposable
         double bc1 = 1.0 - Math.Pow(beta1, Step);
         double bc2Sqrt = Math.Sqrt(1.0 - Math.Pow(beta2, Step));
         double stepSize = lr / bc1;
+        // Scalars made explicitly and kept alive until every call returned: an implicit double → Scalar conversion leaves
+        // an object the finaliser may free while libtorch still reads it (seen once as a garbage Scalar in addcdiv_).
+        using var decay = (1.0 - lr * Settings.WeightDecay).ToScalar();
+        using var b2 = beta2.ToScalar();
+        using var mixV = (1.0 - beta2).ToScalar();
+        using var c2 = bc2Sqrt.ToScalar();
+        using var eps = Settings.Eps.ToScalar();
+        using var step = (-stepSize).ToScalar();
         using var noGrad = no_grad();
         foreach (var (_, p, m, v) in _state)
         {
             using var scope = NewDisposeScope();
             var g = p.grad;
             if (g is null) continue;
-            if (Settings.WeightDecay != 0) p.mul_(1.0 - lr * Settings.WeightDecay);
-            m.lerp_(g, 1.0 - beta1);
-            v.mul_(beta2).addcmul_(g, g, 1.0 - beta2);
-            var denom = (v.sqrt() / bc2Sqrt).add_(Settings.Eps);
-            p.addcdiv_(m, denom, -stepSize);
+            if (Settings.WeightDecay != 0) p.mul_(decay);
+            m.lerp_(g, 1.0 - beta1);   // a 0-dim tensor weight, owned by the scope
+            v.mul_(b2).addcmul_(g, g, mixV);
+            var denom = v.sqrt().div_(c2).add_(eps);
+            p.addcdiv_(m, denom, step);
         }
     }
 

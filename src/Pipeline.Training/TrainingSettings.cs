@@ -68,8 +68,9 @@ public sealed record DiffusionTrainingSettings : TrainingSettings
     /// <summary>Sample the VAE posterior (sgm) rather than take its mean.</summary>
     public bool SampleLatents { get; init; } = true;
     /// <summary>The dtype the frozen VAE encodes the training images in (null: the VAE's own). bfloat16 encodes 2.2× faster
-    /// on CPUs with native bf16 (the encoder was about half of a tiny base step) and moves latents by far less than
-    /// the posterior noise they are drawn with.</summary>
+    /// on CPUs with native bf16 (the encoder was about half of a tiny base step); on the embedded default's VAE it moves
+    /// latents by 0.2 % of their spread on average (mean |Δ| 0.010 vs latent std 4.8; a fifth of the posterior noise
+    /// they are drawn with).</summary>
     public ScalarType? EncodeDType { get; init; }
     /// <summary>Apply the text embedders' UCG dropout (their configs' UcgRate, e.g. 10 % for CFG).</summary>
     public bool UcgDropout { get; init; } = true;
