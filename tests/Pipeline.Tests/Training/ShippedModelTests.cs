@@ -50,8 +50,8 @@ public sealed class ShippedModelTests : IClassFixture<ShippedModelTests.Models>
     [Fact]
     public void Sharpness_rises_with_the_original_size_condition()
     {
-        // The README's goal (128 ≥ 2× sharper than 16) is not reached by the shipped weights (measured 1.11× on 200
-        // samples: the tiny VAE blurs every image); the gate guards the direction of the effect the model did learn.
+        // The README's goal (128 ≥ 2× sharper than 16) is not reached by the shipped weights (measured 1.63× on 200
+        // samples); the gate guards the effect the model did learn.
         var s = new[] { 16, 64, 128 }.Select(o => Row($"original {o}", new(o, o)).Sharpness).ToArray();
         Assert.True(s[1] > s[0] && s[2] > s[0], $"sharpness does not rise with the original size: {string.Join(", ", s)}");
         Assert.True(s[2] >= ShippedThresholds.SharpnessGain * s[0], $"128 only {s[2] / s[0]:F3}x sharper than 16");
@@ -63,16 +63,20 @@ public sealed class ShippedModelTests : IClassFixture<ShippedModelTests.Models>
         var none = Row("crop (0,0)", samples: ShippedThresholds.CropSamples);
         var large = Row("crop (16,16)", crop: new(16, 16), samples: ShippedThresholds.CropSamples);
         Assert.True(large.CutRate >= none.CutRate + ShippedThresholds.CropGain, $"cut rate {none.CutRate} → {large.CutRate}");
+        Assert.True(none.CutRate <= ShippedThresholds.MaxUncroppedCutRate, $"crop (0,0) cuts {none.CutRate} of objects");
     }
 }
 
-/// <summary>Gates for the shipped weights, below the values the README's evaluation measured.</summary>
+/// <summary>
+/// Gates for the shipped weights: the mean minus three standard deviations of these very rows (48 samples, crop rows 96)
+/// over six seeds (20251126, 1–5) on the weights of 2026-12-03: colour 0.875 ± 0.026, background 0.962 ± 0.021, shape
+/// 0.847 ± 0.055, all three 0.760 ± 0.056, sharpness 128/16 1.72 ± 0.07, crop (0,0) cut rate 0.128 ± 0.050, crop gain
+/// (16,16) − (0,0) 0.53 ± 0.07. The README's 200-sample table: 0.920 / 0.955 / 0.845 / 0.790, 1.63×, 0.160 → 0.640.
+/// </summary>
 static class ShippedThresholds
 {
-    // Measured on 200 samples (README): colour 0.960, background 0.985, shape 0.830, all 0.795; sharpness 128/16 = 1.11;
-    // cut rate 0.185 at crop (0,0) and 0.520 at (16,16).
-    public const double Color = 0.85, Background = 0.90, Shape = 0.65, All = 0.60;
-    public const double SharpnessGain = 1.03;
+    public const double Color = 0.79, Background = 0.90, Shape = 0.68, All = 0.59;
+    public const double SharpnessGain = 1.5;
     public const int CropSamples = 96;
-    public const double CropGain = 0.15;
+    public const double CropGain = 0.32, MaxUncroppedCutRate = 0.28;
 }
