@@ -41,17 +41,6 @@ public static class ActivationPeaks
                 return x;
             }));
         }
-        return new Handles(handles.Select(h => (Action)h.remove).ToList());
-    }
-
-    sealed class Handles(IReadOnlyList<Action> removers) : IDisposable
-    {
-        bool _disposed;
-        public void Dispose()
-        {
-            if (_disposed) return;
-            _disposed = true;
-            foreach (var remove in removers) remove();
-        }
+        return new HookRemovers(handles.Select(h => (Action)h.remove).ToList());
     }
 }

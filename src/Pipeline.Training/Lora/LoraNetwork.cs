@@ -138,18 +138,7 @@ public sealed class LoraNetwork : nn.Module
             foreach (var remove in removers) remove();
             throw;
         }
-        return new Attachment(removers);
-    }
-
-    sealed class Attachment(List<Action> removers) : IDisposable
-    {
-        bool _done;
-        public void Dispose()
-        {
-            if (_done) return;
-            _done = true;
-            foreach (var remove in removers) remove();
-        }
+        return new HookRemovers(removers);
     }
 
     /// <summary>
