@@ -36,6 +36,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [CommandOption("--sampler <NAME>")] [Description("image: sampler")] [DefaultValue("euler")] public string Sampler { get; init; } = "euler";
         [CommandOption("--schedule <NAME>")] [Description("image: schedule")] [DefaultValue("legacy_ddpm")] public string Schedule { get; init; } = "legacy_ddpm";
         [CommandOption("--vae-dtype <TYPE>")] [Description("image: the VAE's dtype (fp32 | bf16)")] [DefaultValue("fp32")] public string VaeDType { get; init; } = "fp32";
+        [CommandOption("--profile")] [Description("unet: after the timed evaluations, one more with every module timed (self time per kind of module)")] public bool Profile { get; init; }
         [CommandOption("--json")] [Description("image: print the report as JSON (stdout) instead of a table")] public bool Json { get; init; }
 
         public override ValidationResult Validate() =>
@@ -176,6 +177,20 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         });
         Report($"{config.Name} UNet {s.Latent}x{s.Latent} latents, batch {s.Batch}, {(int8 ? $"{dtype} with {quantized!.Count} int8 Linear layers" : dtype.ToString())}", times,
             UNetFlops.Count(config.UNet, s.Batch, s.Latent, s.Latent, 77).Total);
+        if (s.Profile)
+        {
+            var rows = ModuleProfile.Measure(unet, () =>
+            {
+                using var scope = NewDisposeScope();
+                _ = unet.Forward(x, tsteps, context, y)[0, 0, 0, 0].item<float>();
+            });
+            double whole = rows.Sum(r => r.SelfSeconds);
+            var table = new Table().AddColumn("module (self time)").AddColumn("calls").AddColumn("s").AddColumn("share");
+            foreach (var r in rows.Take(24))
+                table.AddRow(Markup.Escape(r.Kind), $"{r.Calls}", $"{r.SelfSeconds:F3}", $"{100 * r.SelfSeconds / whole:F1} %");
+            table.AddRow("all", $"{rows.Sum(r => r.Calls)}", $"{whole:F3}", "100 %");
+            AnsiConsole.Write(table);
+        }
         return 0;
     }
 

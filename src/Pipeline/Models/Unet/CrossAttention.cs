@@ -41,11 +41,13 @@ public sealed class CrossAttention : nn.Module<Tensor, Tensor?, Tensor>
         var q = to_q.call(x).view(b, n, _heads, _headChannels).transpose(1, 2);
         var k = to_k.call(ctx).view(b, m, _heads, _headChannels).transpose(1, 2);
         var v = to_v.call(ctx).view(b, m, _heads, _headChannels).transpose(1, 2);
-        // Attention itself (scores, softmax, weighted sum) runs in float32 for half/bfloat16 models: libtorch's reduced-
-        // precision attention kernels differ by CPU (measured on the golden UNet: bf16 attention 0.0204 scaled error vs
-        // float32 attention 0.0173, sgm's own bf16 autocast 0.0188; other CPUs were seen far higher). Projections stay in
-        // the model's dtype.
-        var attended = q.dtype == ScalarType.Float32
+        // Attention (scores, softmax, weighted sum) runs in the model's dtype for float32 and bfloat16, as sgm's bf16
+        // autocast does; libtorch's CPU flash kernel keeps its softmax sums and accumulators in float32. Measured on the
+        // golden UNet (scaled error vs sgm's float32 output; sgm's own bf16 autocast: 0.0188): bf16 attention 0.0204 /
+        // 0.0210 / 0.0176 with ATEN_CPU_CAPABILITY avx512 / avx2 / default, vs 0.0214 / 0.0214 / 0.0173 with the
+        // attention upcast to float32 - and the upcast cost 11.4 vs 7.2 s of a 50 s SDXL step at 1024² (2 threads).
+        // float16 keeps the float32 upcast: there is no sgm float16 figure to hold it to.
+        var attended = q.dtype != ScalarType.Float16
             ? nn.functional.scaled_dot_product_attention(q, k, v)
             : nn.functional.scaled_dot_product_attention(q.to(ScalarType.Float32), k.to(ScalarType.Float32), v.to(ScalarType.Float32)).to(q.dtype);
         var merged = attended.transpose(1, 2).reshape(b, n, _heads * _headChannels);
