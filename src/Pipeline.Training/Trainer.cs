@@ -18,6 +18,7 @@ public abstract class Trainer : IDisposable
     const string StepKey = "pipeline.training.step";
     const string OptimStepKey = "pipeline.training.adamw_step";
     const string EmaUpdatesKey = "pipeline.training.ema_updates";
+    const string SecondOptimStepKey = "pipeline.training.second_adamw_step";
 
     readonly TrainingSettings _settings;
     readonly LearningRateSchedule _schedule;
@@ -70,6 +71,9 @@ public abstract class Trainer : IDisposable
     protected abstract IEnumerable<(string Name, Func<Tensor> Get, Action<Tensor> Set)> Generators { get; }
 
     protected abstract string Kind { get; }
+
+    /// <summary>A second optimiser the step updates itself (e.g. a discriminator's); the training-state file holds its state too.</summary>
+    protected virtual AdamW? SecondOptimizer => null;
 
     /// <summary>Trains one step and returns its loss.</summary>
     public double TrainStep() => TrainStepCore().Loss;
@@ -130,6 +134,7 @@ public abstract class Trainer : IDisposable
             foreach (var (name, t) in module.state_dict()) tensors.Add(new("weights." + prefix + name, t));
         tensors.AddRange(Optimizer.StateTensors("adamw."));
         if (Ema is not null) tensors.AddRange(Ema.StateTensors("ema."));
+        if (SecondOptimizer is { } second) tensors.AddRange(second.StateTensors("adamw2."));
         foreach (var (name, get, _) in Generators) tensors.Add(new("rng." + name, get()));
         var meta = new Dictionary<string, string>
         {
@@ -138,6 +143,7 @@ public abstract class Trainer : IDisposable
             [OptimStepKey] = Optimizer.Step.ToString(CultureInfo.InvariantCulture),
             [EmaUpdatesKey] = (Ema?.Updates ?? 0).ToString(CultureInfo.InvariantCulture),
         };
+        if (SecondOptimizer is { } secondStep) meta[SecondOptimStepKey] = secondStep.Step.ToString(CultureInfo.InvariantCulture);
         foreach (var kv in ExtraMetadata()) meta[kv.Key] = kv.Value;
         SafeTensorsWriter.Write(path, tensors, meta);
     }
@@ -179,6 +185,12 @@ public abstract class Trainer : IDisposable
         {
             Ema.LoadState(Meta(EmaUpdatesKey), Read, "ema.");
             expected.UnionWith(Ema.StateTensors("ema.").Select(kv => kv.Key));
+        }
+        if (SecondOptimizer is { } second)
+        {
+            if (!file.Metadata.ContainsKey(SecondOptimStepKey)) throw new ArgumentException($"{path} holds no second optimiser's state (written without a discriminator?)");
+            second.LoadState(Meta(SecondOptimStepKey), Read, "adamw2.");
+            expected.UnionWith(second.StateTensors("adamw2.").Select(kv => kv.Key));
         }
         foreach (var (name, _, set) in Generators)
         {

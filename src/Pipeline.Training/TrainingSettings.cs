@@ -102,6 +102,18 @@ public sealed record VaeTrainingSettings : TrainingSettings
     /// sd-vae-ft-ema/ft-mse fine-tunes: the latent space stays the one the UNets were trained on, so a fine-tuned
     /// decoder drops into an existing model. The KL term has nothing to train then and must be 0.</summary>
     public bool DecoderOnly { get; init; }
+    /// <summary>LDM's <c>disc_weight</c>: the adversarial term's weight on top of the adaptive gradient balance
+    /// (SD's autoencoder configs use 0.5); 0: no discriminator.</summary>
+    public double DiscriminatorWeight { get; init; }
+    /// <summary>LDM's <c>disc_start</c>: the step from which the discriminator trains and the adversarial term counts
+    /// (a warm-up on the reconstruction loss alone).</summary>
+    public long DiscriminatorStart { get; init; }
+    /// <summary>The discriminator's learning rate (constant; null: the VAE's base rate).</summary>
+    public double? DiscriminatorLearningRate { get; init; }
+    /// <summary>Width of the discriminator's first layer (doubling per layer, at most 8×).</summary>
+    public int DiscriminatorChannels { get; init; } = 32;
+    /// <summary>Stride-2 layers of the discriminator (taming's <c>n_layers</c>; 2 gives 14×14 patches of a 64×64 image).</summary>
+    public int DiscriminatorLayers { get; init; } = 2;
 
     public VaeTrainingSettings() => EmaDecay = 0.0;
 
@@ -111,6 +123,11 @@ public sealed record VaeTrainingSettings : TrainingSettings
         if (!(KlWeight >= 0)) yield return $"KL weight {KlWeight} must be >= 0";
         if (!(L2Weight >= 0)) yield return $"L2 weight {L2Weight} must be >= 0";
         if (!(EdgeWeight >= 0)) yield return $"edge weight {EdgeWeight} must be >= 0";
+        if (!(DiscriminatorWeight >= 0) || !double.IsFinite(DiscriminatorWeight)) yield return $"discriminator weight {DiscriminatorWeight} must be finite and >= 0";
+        if (DiscriminatorStart < 0) yield return $"discriminator start {DiscriminatorStart} must be >= 0";
+        if (DiscriminatorLearningRate is { } dlr && (!(dlr > 0) || !double.IsFinite(dlr))) yield return $"discriminator learning rate {dlr} must be positive";
+        if (DiscriminatorChannels < 8 || DiscriminatorChannels % 8 != 0) yield return $"discriminator channels {DiscriminatorChannels} must be a positive multiple of 8";
+        if (DiscriminatorLayers is < 1 or > 4) yield return $"discriminator layers {DiscriminatorLayers} must be in 1..4";
         if (DecoderOnly && KlWeight != 0) yield return $"a decoder-only fine-tune has no KL term to train: KL weight must be 0, got {KlWeight}";
     }
 }

@@ -11,11 +11,17 @@ namespace Pipeline.Training;
 /// decode; loss per image Σ|x − x̂| + L2Weight·Σ(x − x̂)² + EdgeWeight·Σ|∇x − ∇x̂| (horizontal and vertical neighbour
 /// differences) + KlWeight·KL (sgm's KL-regularised autoencoder loss without GAN and LPIPS, plus an edge term), divided by the image's element count; mean over the batch. With
 /// <see cref="VaeTrainingSettings.DecoderOnly"/> the encoder and <c>quant_conv</c> are frozen (encoded without a graph)
-/// and only <c>post_quant_conv</c> and the decoder learn.
+/// and only <c>post_quant_conv</c> and the decoder learn. With <see cref="VaeTrainingSettings.DiscriminatorWeight"/> &gt; 0, from
+/// step <see cref="VaeTrainingSettings.DiscriminatorStart"/> on a <see cref="PatchDiscriminator"/> learns (hinge loss, its own
+/// AdamW) to tell reconstructions from images, and the VAE's loss gains LDM's adversarial term −mean D(x̂), weighted
+/// adaptively: DiscriminatorWeight · ‖∇L_rec‖ / (‖∇L_adv‖ + 1e-4) at the decoder's last layer (clamped to [0, 10⁴]).
 /// </summary>
 public sealed class VaeTrainer : Trainer
 {
     readonly SeededRandom _random;
+    readonly PatchDiscriminator? _discriminator;
+    readonly AdamW? _discriminatorOptimizer;
+    readonly Parameter? _lastDecoderWeight;
 
     public AutoencoderKL Vae { get; }
     public VaeTrainingSettings Settings { get; }
@@ -29,7 +35,18 @@ public sealed class VaeTrainer : Trainer
         foreach (var (name, p) in vae.named_parameters()) p.requires_grad = !settings.DecoderOnly || IsDecoderSide(name);
         Initialize(trained.Select(np => (np.name, np.parameter)).ToList());
         _random = new SeededRandom(settings.Seed);
+        if (settings.DiscriminatorWeight > 0)
+        {
+            _lastDecoderWeight = vae.named_parameters().Single(np => np.name == "decoder.conv_out.weight").parameter;
+            _discriminator = new PatchDiscriminator(vae.Config.OutCh, settings.DiscriminatorChannels, settings.DiscriminatorLayers, settings.Seed + 1);
+            _discriminator.to(vae.parameters().First().device);
+            _discriminatorOptimizer = new AdamW(_discriminator.named_parameters().Select(np => (np.name, np.parameter)).ToList(),
+                new AdamWSettings(Beta1: 0.5, Beta2: 0.9, WeightDecay: 0));
+        }
     }
+
+    /// <summary>The patch discriminator, or null without an adversarial term.</summary>
+    public PatchDiscriminator? Discriminator => _discriminator;
 
     /// <summary>Whether a VAE parameter is on the decoder side (<c>post_quant_conv.*</c>, <c>decoder.*</c>).</summary>
     public static bool IsDecoderSide(string name) =>
@@ -37,7 +54,10 @@ public sealed class VaeTrainer : Trainer
 
     protected override string Kind => "vae";
 
-    protected override IEnumerable<(string Prefix, nn.Module Module)> StateModules => new (string, nn.Module)[] { ("", Vae) };
+    protected override IEnumerable<(string Prefix, nn.Module Module)> StateModules =>
+        _discriminator is null ? new (string, nn.Module)[] { ("", Vae) } : new (string, nn.Module)[] { ("", Vae), ("discriminator.", _discriminator) };
+
+    protected override AdamW? SecondOptimizer => _discriminatorOptimizer;
 
     protected override IEnumerable<(string Name, Func<Tensor> Get, Action<Tensor> Set)> Generators => new (string, Func<Tensor>, Action<Tensor>)[]
     {
@@ -59,7 +79,31 @@ public sealed class VaeTrainer : Trainer
         if (Settings.L2Weight > 0) perImage = perImage + Settings.L2Weight * diff.square().reshape(b, -1).sum(1);
         if (Settings.EdgeWeight > 0) perImage = perImage + Settings.EdgeWeight * EdgeError(diff);
         if (Settings.KlWeight > 0) perImage = perImage + Settings.KlWeight * posterior.Kl();
-        return (perImage / elements).mean();
+        var loss = (perImage / elements).mean();
+        if (_discriminator is null || Step < Settings.DiscriminatorStart) return loss;
+        TrainDiscriminator(x, reconstruction.detach());
+        var adversarial = -_discriminator.call(reconstruction).mean();
+        return loss + AdaptiveWeight(loss, adversarial) * adversarial;
+    }
+
+    void TrainDiscriminator(Tensor real, Tensor fake)
+    {
+        using var scope = NewDisposeScope();
+        _discriminatorOptimizer!.ZeroGrad();   // also drops what the last step's adversarial term left on it
+        PatchDiscriminator.HingeLoss(_discriminator!.call(real), _discriminator.call(fake)).backward();
+        _discriminatorOptimizer.Update(Settings.DiscriminatorLearningRate ?? Settings.LearningRate);
+        _discriminatorOptimizer.ZeroGrad();
+    }
+
+    /// <summary>LDM's adaptive weight: balances the two terms' gradients at the decoder's last layer (no graph).</summary>
+    double AdaptiveWeight(Tensor reconstructionLoss, Tensor adversarialLoss)
+    {
+        using var scope = NewDisposeScope();
+        var last = _lastDecoderWeight!;
+        var g1 = torch.autograd.grad(new[] { reconstructionLoss }, new[] { last }, retain_graph: true)[0];
+        var g2 = torch.autograd.grad(new[] { adversarialLoss }, new[] { last }, retain_graph: true)[0];
+        double ratio = g1.norm().item<float>() / (g2.norm().item<float>() + 1e-4);
+        return Settings.DiscriminatorWeight * Math.Clamp(ratio, 0, 1e4);
     }
 
     /// <summary>
@@ -105,5 +149,7 @@ public sealed class VaeTrainer : Trainer
     {
         base.Dispose();
         _random.Dispose();
+        _discriminatorOptimizer?.Dispose();
+        _discriminator?.Dispose();
     }
 }

@@ -53,7 +53,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         CliErrors.Guard(() =>
         {
             bool int8 = s.DType.ToLowerInvariant() is "int8" or "bf16+int8";
-            if (int8 && s.Target.ToLowerInvariant() != "unet") throw new ArgumentException("--dtype int8 (fbgemm int8 Linear layers) is measured by 'bench unet' only");
+            if (int8 && s.Target.ToLowerInvariant() is not ("unet" or "image")) throw new ArgumentException("--dtype int8 / bf16+int8 (fbgemm int8 Linear layers) is measured by 'bench unet' and 'bench image' only");
             var dtype = int8 ? (s.DType.ToLowerInvariant() == "int8" ? ScalarType.Float32 : ScalarType.BFloat16) : string.Equals(s.DType, "auto", StringComparison.OrdinalIgnoreCase)
                 ? ComputePrecision.Auto(s.Checkpoint is { } c && s.Target == "image" ? SdxlModel.ReadConfig(c) : SdxlModelConfig.ByName(s.Config)).DType
                 : OptionParsing.DType(s.DType);
@@ -63,7 +63,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             return s.Target.ToLowerInvariant() switch
             {
                 "matmul" => Matmul(),
-                "image" => Image(s, dtype, runtime.Threads),
+                "image" => Image(s, dtype, runtime.Threads, int8),
                 "unet" => Unet(s, dtype, int8),
                 "vae" => Vae(s),
                 "text" => Text(s, dtype),
@@ -81,7 +81,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
     }
 
     /// <summary>A whole image, stage by stage (<see cref="ImageBenchmark"/>): --checkpoint, or random weights of --config.</summary>
-    static int Image(Settings s, ScalarType dtype, int threads)
+    static int Image(Settings s, ScalarType dtype, int threads, bool int8)
     {
         var registry = Pipeline.Plugins.Hosting.PluginHost.LoadOnce().Registry;
         var sampler = registry.Sampler(s.Sampler);
@@ -90,8 +90,13 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             throw new ArgumentException($"{path} is not an SDXL base checkpoint");
         int side = s.Latent * 8;
         var report = ImageBenchmark.Run(
-            () => s.Checkpoint is { } file ? SdxlModel.Load(file, device: CPU, dtype: dtype, registry: registry, vaeDType: OptionParsing.DType(s.VaeDType))
-                : SdxlModel.Create(SdxlModelConfig.ByName(s.Config), CPU, dtype, OptionParsing.DType(s.VaeDType)),
+            () =>
+            {
+                var model = s.Checkpoint is { } file ? SdxlModel.Load(file, device: CPU, dtype: dtype, registry: registry, vaeDType: OptionParsing.DType(s.VaeDType))
+                    : SdxlModel.Create(SdxlModelConfig.ByName(s.Config), CPU, dtype, OptionParsing.DType(s.VaeDType));
+                if (int8) _ = model.QuantizeLinears(); // released when the benchmark disposes the model
+                return model;
+            },
             model => new Pipeline.Generation.GenerationPlan(model, Pipeline.Generation.PromptRow.For("a lighthouse on a cliff at dusk", new Pipeline.Conditioning.ImageSize(side, side)),
                 new Pipeline.Conditioning.ImageSize(side, side), schedule, sampler, Pipeline.Diffusion.Guidance.CfgScale.Guider(s.Cfg), 1)
                 { Names = new Pipeline.Generation.ComponentNames(s.Sampler, s.Schedule) },

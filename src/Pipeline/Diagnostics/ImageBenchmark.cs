@@ -79,7 +79,7 @@ public static class ImageBenchmark
         long context = conditioning.Cond.CrossAttn?.shape[1] ?? 77;
         double perEvaluation = UNetFlops.Count(model.Config.UNet, p.BatchSize * (guided ? 2 : 1), p.Size.Height / f, p.Size.Width / f, (int)context).Total / 1e9;
         double matmul = MatmulRate.GigaflopsPerSecond(dtype: model.ComputeDType);
-        return new ImageBenchmarkReport(model.Name, model.ComputeDType.ToString(), threads, p.Size, p.Sigmas.Steps, guided, stages, stepTimes,
+        return new ImageBenchmarkReport(model.Name, model.Int8Linears ? $"{model.ComputeDType}+int8" : model.ComputeDType.ToString(), threads, p.Size, p.Sigmas.Steps, guided, stages, stepTimes,
             evaluations, perEvaluation, matmul);
     }
 }
