@@ -36,6 +36,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [CommandOption("--sampler <NAME>")] [Description("image: sampler")] [DefaultValue("euler")] public string Sampler { get; init; } = "euler";
         [CommandOption("--schedule <NAME>")] [Description("image: schedule")] [DefaultValue("legacy_ddpm")] public string Schedule { get; init; } = "legacy_ddpm";
         [CommandOption("--vae-dtype <TYPE>")] [Description("image: the VAE's dtype (fp32 | bf16)")] [DefaultValue("fp32")] public string VaeDType { get; init; } = "fp32";
+        [CommandOption("--vae-tile <N>")] [Description("image: decode in tiles of N latent pixels (0: whole image)")] [DefaultValue(0)] public int VaeTile { get; init; }
         [CommandOption("--profile")] [Description("unet: after the timed evaluations, one more with every module timed (self time per kind of module)")] public bool Profile { get; init; }
         [CommandOption("--json")] [Description("image: print the report as JSON (stdout) instead of a table")] public bool Json { get; init; }
 
@@ -45,6 +46,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             : Latent is < 1 or > 512 ? ValidationResult.Error($"--latent must be in 1..512, got {Latent}")
             : Batch is < 1 or > 64 ? ValidationResult.Error($"--batch must be in 1..64, got {Batch}")
             : Steps is < 1 or > 1000 ? ValidationResult.Error($"--steps must be in 1..1000, got {Steps}")
+            : VaeTile != 0 && VaeTile is < 32 or > 512 ? ValidationResult.Error($"--vae-tile must be 0 (off) or in 32..512 latent pixels, got {VaeTile}")
             : !double.IsFinite(Cfg) || Cfg < 0 ? ValidationResult.Error($"--cfg must be finite and >= 0, got {Cfg}")
             : ValidationResult.Success();
     }
@@ -99,7 +101,10 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             },
             model => new Pipeline.Generation.GenerationPlan(model, Pipeline.Generation.PromptRow.For("a lighthouse on a cliff at dusk", new Pipeline.Conditioning.ImageSize(side, side)),
                 new Pipeline.Conditioning.ImageSize(side, side), schedule, sampler, Pipeline.Diffusion.Guidance.CfgScale.Guider(s.Cfg), 1)
-                { Names = new Pipeline.Generation.ComponentNames(s.Sampler, s.Schedule) },
+                {
+                    Names = new Pipeline.Generation.ComponentNames(s.Sampler, s.Schedule),
+                    Decode = s.VaeTile > 0 ? new Pipeline.Generation.DecodeOptions(new TiledDecodeSettings(s.VaeTile)) : Pipeline.Generation.DecodeOptions.Default,
+                },
             threads);
         if (s.Json)
         {

@@ -93,14 +93,15 @@ public static class GenerationRunner
             var refinerConfig = s.Refiner is null ? null : SdxlModel.ReadConfig(s.Refiner, registry);
             var refinerAdapters = refinerConfig is null ? ImmutableArray<Pipeline.Adapters.AdapterUse>.Empty
                 : AdapterOptions.Resolve(s.RefinerLora, null, Array.Empty<Pipeline.Tokenize.Prompts.ExtraNetworkTag>(), refinerConfig, "--refiner-lora");
-            var estimate = MemoryEstimate.For(config, outputSize, s.Batch, dtype, guided: (s.Cfg ?? d.CfgScale) > 1.0, refiner: refinerConfig);
+            var decode = s.VaeTile > 0 ? new DecodeOptions(new Pipeline.Models.Vae.TiledDecodeSettings(s.VaeTile)) : DecodeOptions.Default;
+            var estimate = MemoryEstimate.For(config, outputSize, s.Batch, dtype, guided: (s.Cfg ?? d.CfgScale) > 1.0, decode: decode, refiner: refinerConfig);
             if (s.LoraApply != "on-the-fly")
             {
                 // The base's merge is undone before the refiner's is made: the larger of the two weight copies is held at once.
                 var (withBase, withRefiner) = (estimate.WithMergedAdapters(adapters, dtype), estimate.WithMergedAdapters(refinerAdapters, dtype));
                 estimate = withBase.Weights >= withRefiner.Weights ? withBase : withRefiner;
             }
-            if (estimate.Problem(Pipeline.Diagnostics.AvailableMemory.Bytes(), outputSize, s.Batch, dtype, canTile: false) is { } tooLarge)
+            if (estimate.Problem(Pipeline.Diagnostics.AvailableMemory.Bytes(), outputSize, s.Batch, dtype, canTile: s.VaeTile == 0, tilingHint: "--vae-tile 64") is { } tooLarge)
                 throw new CliException(tooLarge);
             long seed = s.Seed is null or -1 ? Random.Shared.NextInt64(0, 1L << 32) : s.Seed.Value;
             var outPath = s.Out ?? OutputPaths.Default(command, seed);
@@ -137,6 +138,7 @@ public static class GenerationRunner
                     Refiner = plan.Refiner is { } refine ? refine with { Adapters = refinerAdapters } : null,
                     AdapterApplication = s.LoraApply == "on-the-fly" ? Pipeline.Adapters.AdapterApplication.OnTheFly : Pipeline.Adapters.AdapterApplication.Merged,
                 }).Validate();
+                if (s.VaeTile > 0) plan = plan with { Decode = plan.Decode with { Tiling = decode.Tiling } };
                 if (s.Decoder == "taesd") plan = plan with { Decode = plan.Decode with { Taesd = taesd } };
                 if (taesdEncoder is not null) plan = plan with { Encode = plan.Encode with { Taesd = taesdEncoder } };
                 var preview = s.Preview is null ? null : LivePreview.For(model, s.Preview, s.PreviewEvery, s.PreviewMode, taesd);

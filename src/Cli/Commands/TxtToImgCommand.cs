@@ -38,6 +38,7 @@ public class GenerationOptions : CommandSettings
     [CommandOption("--preview-every <N>")] [Description("With --preview: update it every N sampler steps (and at the last)")] [DefaultValue(5)] public int PreviewEvery { get; init; } = 5;
     [CommandOption("--preview-mode <MODE>")] [Description("linear (latent→RGB factors fitted to the model's VAE: about free, rough colours), sdxl (ComfyUI's published factors for the released SDXL VAE; full-size models only), taesd (the tiny TAESD-layout decoder of --taesd) or vae (the full VAE decode of the estimate: exact, costs a decode)")] [DefaultValue("linear")] public string PreviewMode { get; init; } = "linear";
     [CommandOption("--decoder <NAME>")] [Description("vae (the model's VAE) or taesd (the tiny decoder of --taesd: fast, approximate; recorded in the PNG)")] [DefaultValue("vae")] public string Decoder { get; init; } = "vae";
+    [CommandOption("--vae-tile <N>")] [Description("Decode with the VAE in overlapping tiles of N latent pixels (8N image pixels, overlap 16; GroupNorm statistics of the whole image), for large images when memory is short; 0: the whole image at once")] [DefaultValue(0)] public int VaeTile { get; init; }
     [CommandOption("--taesd <FILE>")] [Description("A TAESD-layout decoder .safetensors (e.g. taesdxl_decoder.safetensors) for --decoder taesd and --preview-mode taesd (default: the embedded default's own, with the embedded model)")] public string? Taesd { get; init; }
     [CommandOption("--taesd-encoder <FILE>")] [Description("Encode init images (img2img, inpaint, the lanczos hires pass) with this TAESD-layout encoder .safetensors (e.g. taesdxl_encoder.safetensors) instead of the VAE: fast, approximate; recorded in the PNG (default: the VAE)")] public string? TaesdEncoder { get; init; }
     [CommandOption("--hires <SCALE>")] [Description("Hires fix (A1111): a second pass at SCALE times the size (rounded to multiples of 8) from the enlarged first-pass latent (default: none)")] public double? Hires { get; init; }
@@ -69,6 +70,7 @@ public class GenerationOptions : CommandSettings
     protected virtual IEnumerable<string> Problems()
     {
         if (Steps is < 1 or > 1000) yield return $"--steps must be in 1..1000, got {Steps}";
+        if (VaeTile != 0 && VaeTile is < 32 or > 512) yield return $"--vae-tile must be 0 (off) or in 32..512 latent pixels, got {VaeTile}";
         if (Cfg is { } cfg && (!double.IsFinite(cfg) || cfg < 0)) yield return $"--cfg must be a finite number >= 0, got {cfg}";
         if (Seed is < -1) yield return $"--seed must be -1 (random) or in 0..2^63-1, got {Seed}";
         if (Width is { } w && (w < 8 || w % 8 != 0)) yield return $"--width must be a positive multiple of 8, got {w}";

@@ -173,12 +173,12 @@ public sealed record MemoryEstimate(long Runtime, long Weights, long UNetActivat
 
     /// <summary>Why this does not fit in <paramref name="available"/> bytes and what lowers it; null when it fits.</summary>
     /// <param name="canTile">Whether the caller can switch to tiled decoding (suggested when the decoder dominates).</param>
-    public string? Problem(long available, ImageSize size, int batch, ScalarType dtype, bool canTile)
+    public string? Problem(long available, ImageSize size, int batch, ScalarType dtype, bool canTile, string tilingHint = "tiled VAE decoding (DecodeOptions.Tiling)")
     {
         if (Peak <= available) return null;
         var lower = new List<string> { "a smaller --width/--height", batch > 1 ? "a smaller --batch" : null! };
         if (dtype == ScalarType.Float32) lower.Add("--dtype bf16 (halves the weights and the UNet's activations)");
-        if (canTile && DecodeActivations > UNetActivations) lower.Add("tiled VAE decoding (DecodeOptions.Tiling)");
+        if (canTile && DecodeActivations > UNetActivations) lower.Add(tilingHint);
         return $"{size.Width}x{size.Height} × {batch} needs about {Mib(Peak)} " +
                $"(weights {Mib((long)(WeightSlack * Weights))}, activations {Mib(Activations)}, runtime {Mib(Runtime)}) but {Mib(available)} is available; " +
                $"try {string.Join(", ", lower.Where(l => l is not null))}";

@@ -50,6 +50,7 @@ public sealed class CliUsageTests(ITestOutputHelper log)
     [InlineData("--threads must be in 1..", "txt2img", "x", "--threads", "0")]
     [InlineData("got 100000", "txt2img", "x", "--threads", "100000")]
     [InlineData("--steps must be in 1..1000, got 0", "txt2img", "x", "--steps", "0")]
+    [InlineData("--vae-tile must be 0 (off) or in 32..512 latent pixels, got 8", "txt2img", "x", "--vae-tile", "8")]
     [InlineData("each side at most 256 px", "txt2img", "x", "--height", "100000")]
     [InlineData("at most 16384 pixels", "txt2img", "x", "--height", "256", "--width", "256")]
     [InlineData("images are written as PNG", "txt2img", "x", "--out", "x.jpg")]

@@ -44,6 +44,9 @@ public sealed class MemoryEstimateTests
         Assert.Contains("a smaller --batch", problem);
         Assert.Contains("--dtype bf16", problem);
         Assert.Contains("tiled VAE decoding", problem);
+        Assert.Contains("try a smaller --width/--height, a smaller --batch, --dtype bf16 (halves the weights and the UNet's activations), --vae-tile 64",
+            estimate.Problem(8L << 30, new ImageSize(1024, 1024), 2, ScalarType.Float32, canTile: true, tilingHint: "--vae-tile 64"));
+        Assert.DoesNotContain("tile", estimate.Problem(8L << 30, new ImageSize(1024, 1024), 2, ScalarType.Float32, canTile: false));
         Assert.Null(estimate.Problem(estimate.Peak, new ImageSize(1024, 1024), 2, ScalarType.Float32, canTile: true));
     }
 
