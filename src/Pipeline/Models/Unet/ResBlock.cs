@@ -15,18 +15,18 @@ public sealed class ResBlock : nn.Module<Tensor, Tensor, Tensor>
     private readonly Sequential out_layers;
     private readonly Conv2d? skip_connection;
 
-    public ResBlock(int channels, int embChannels, int outChannels, double dropout = 0.0, Device? device = null, ScalarType? dtype = null)
+    public ResBlock(int channels, int embChannels, int outChannels, double dropout = 0.0, Device? device = null, ScalarType? dtype = null, int normGroups = 32)
         : base(nameof(ResBlock))
     {
         in_layers = nn.Sequential(
-            new GroupNorm32(channels, device: device, dtype: dtype),
+            new GroupNorm32(channels, normGroups, device: device, dtype: dtype),
             nn.SiLU(),
             nn.Conv2d(channels, outChannels, 3, padding: 1, device: device, dtype: dtype));
         emb_layers = nn.Sequential(
             nn.SiLU(),
             nn.Linear(embChannels, outChannels, device: device, dtype: dtype));
         out_layers = nn.Sequential(
-            new GroupNorm32(outChannels, device: device, dtype: dtype),
+            new GroupNorm32(outChannels, normGroups, device: device, dtype: dtype),
             nn.SiLU(),
             nn.Dropout(dropout),
             nn.Conv2d(outChannels, outChannels, 3, padding: 1, device: device, dtype: dtype));

@@ -11,6 +11,9 @@ namespace Pipeline.Models.Unet;
 /// <see cref="AdmInChannels"/> non-null means <c>num_classes: sequential</c> (the <c>label_emb</c> MLP on the
 /// <c>vector</c> conditioning). Not modelled (fixed at the SDXL values): dims 2, conv_resample, no
 /// scale-shift norm, no resblock up/down, no disabled self-attention, every res block gets attention.
+/// <see cref="NormGroups"/> is the GroupNorm group count of the res blocks, transformers and output (sgm: always 32;
+/// not stored in a checkpoint's tensors, so stored configs without it read as 32). Narrow UNets need fewer: at 32 channels,
+/// 32 groups normalise every channel alone and erase its spatial mean (see the VAE's NormGroups).
 /// </summary>
 public sealed record UNetConfig(
     int InChannels,
@@ -26,7 +29,8 @@ public sealed record UNetConfig(
     bool UseLinearInTransformer = true,
     int? AdmInChannels = null,
     int? TransformerDepthMiddle = null,
-    double Dropout = 0.0)
+    double Dropout = 0.0,
+    int NormGroups = 32)
 {
     /// <summary>sgm <c>configs/inference/sd_xl_base.yaml</c> network_config.</summary>
     public static UNetConfig SdxlBase { get; } = new(
@@ -80,7 +84,7 @@ public sealed record UNetConfig(
             CheckPerLevel(errors, nameof(NumResBlocks), NumResBlocks, min: 1);
             CheckPerLevel(errors, nameof(TransformerDepth), TransformerDepth, min: 0);
             foreach (var ch in ChannelMult.Select(m => m * ModelChannels).Prepend(ModelChannels).Distinct())
-                if (ch % 32 != 0) errors.Add($"every level's channel count must be a multiple of 32 (GroupNorm32); {ch} is not");
+                if (NormGroups >= 1 && ch % NormGroups != 0) errors.Add($"every level's channel count must be a multiple of {NormGroups} (NormGroups, the GroupNorm group count); {ch} is not");
         }
         if (AttentionResolutions is null) errors.Add("AttentionResolutions must not be null (use [] for none)");
         if (NumHeadChannels == -1 && NumHeads < 1) errors.Add("set NumHeadChannels or NumHeads (sgm: 'Either num_heads or num_head_channels has to be set')");
@@ -89,6 +93,7 @@ public sealed record UNetConfig(
             errors.Add($"ContextDim must be null or a non-empty list of positive widths (got [{string.Join(", ", ContextDim)}])");
         if (AdmInChannels is < 1) errors.Add($"AdmInChannels must be null or >= 1 (got {AdmInChannels})");
         if (TransformerDepthMiddle is < 0) errors.Add($"TransformerDepthMiddle must be >= 0 (got {TransformerDepthMiddle})");
+        if (NormGroups < 1) errors.Add($"NormGroups must be >= 1 (got {NormGroups})");
         if (Dropout is < 0 or >= 1) errors.Add($"Dropout must be in [0, 1) (got {Dropout})");
         // Sane bounds (SDXL uses 2 blocks, depth ≤ 10, 320 channels, 3 levels): a config from a file cannot make the
         // model builder allocate without limit (a checkpoint claiming 10^8 res blocks grew to 6 GB before failing).
@@ -124,7 +129,7 @@ public sealed record UNetConfig(
         Same(AttentionResolutions, other.AttentionResolutions) && Same(TransformerDepth, other.TransformerDepth) &&
         Same(ContextDim, other.ContextDim) && NumHeadChannels == other.NumHeadChannels && NumHeads == other.NumHeads &&
         UseLinearInTransformer == other.UseLinearInTransformer && AdmInChannels == other.AdmInChannels &&
-        TransformerDepthMiddle == other.TransformerDepthMiddle && Dropout.Equals(other.Dropout);
+        TransformerDepthMiddle == other.TransformerDepthMiddle && Dropout.Equals(other.Dropout) && NormGroups == other.NormGroups;
 
     public override int GetHashCode() => HashCode.Combine(ModelChannels, ChannelMult?.Count, NumHeadChannels, AdmInChannels);
 
@@ -138,7 +143,7 @@ public sealed record UNetConfig(
         b.Append($"ChannelMult = {L(ChannelMult)}, NumResBlocks = {L(NumResBlocks)}, AttentionResolutions = {L(AttentionResolutions)}, ");
         b.Append($"TransformerDepth = {L(TransformerDepth)}, ContextDim = {L(ContextDim)}, NumHeadChannels = {NumHeadChannels}, ");
         b.Append($"NumHeads = {NumHeads}, UseLinearInTransformer = {UseLinearInTransformer}, AdmInChannels = {AdmInChannels?.ToString() ?? "null"}, ");
-        b.Append($"TransformerDepthMiddle = {TransformerDepthMiddle?.ToString() ?? "null"}, Dropout = {Dropout}");
+        b.Append($"TransformerDepthMiddle = {TransformerDepthMiddle?.ToString() ?? "null"}, Dropout = {Dropout}, NormGroups = {NormGroups}");
         return true;
     }
 }

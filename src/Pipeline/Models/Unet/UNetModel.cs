@@ -48,7 +48,7 @@ public sealed class UNetModel : nn.Module<Tensor, Tensor, Tensor?, Tensor?, Tens
         middle_block = Block(plan.MiddleBlock);
         output_blocks = new ModuleList<TimestepEmbedSequential>(plan.OutputBlocks.Select(Block).ToArray());
         @out = nn.Sequential(
-            new GroupNorm32(plan.FinalChannels, device: device, dtype: dtype),
+            new GroupNorm32(plan.FinalChannels, config.NormGroups, device: device, dtype: dtype),
             nn.SiLU(),
             nn.Conv2d(config.ModelChannels, config.OutChannels, 3, padding: 1, device: device, dtype: dtype));
         RegisterComponents();
@@ -57,8 +57,8 @@ public sealed class UNetModel : nn.Module<Tensor, Tensor, Tensor?, Tensor?, Tens
     static nn.Module Build(UNetLayerSpec spec, UNetConfig config, Device? device, ScalarType? dtype) => spec switch
     {
         StemConvSpec s => nn.Conv2d(s.InChannels, s.OutChannels, 3, padding: 1, device: device, dtype: dtype),
-        ResBlockSpec r => new ResBlock(r.InChannels, config.TimeEmbedDim, r.OutChannels, config.Dropout, device, dtype),
-        SpatialTransformerSpec t => new SpatialTransformer(t, config.UseLinearInTransformer, config.Dropout, device, dtype),
+        ResBlockSpec r => new ResBlock(r.InChannels, config.TimeEmbedDim, r.OutChannels, config.Dropout, device, dtype, config.NormGroups),
+        SpatialTransformerSpec t => new SpatialTransformer(t, config.UseLinearInTransformer, config.Dropout, device, dtype, config.NormGroups),
         DownsampleSpec down => new Downsample(down.Channels, down.Channels, device, dtype),
         UpsampleSpec up => new Upsample(up.Channels, up.Channels, device, dtype),
         _ => throw new ArgumentException($"unknown layer spec {spec}"),
