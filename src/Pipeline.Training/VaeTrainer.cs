@@ -9,7 +9,7 @@ namespace Pipeline.Training;
 /// <summary>
 /// Trains an <see cref="AutoencoderKL"/> on <see cref="TrainingBatch.Images"/>: encode → posterior sample (seeded) →
 /// decode; loss per image Σ|x − x̂| + L2Weight·Σ(x − x̂)² + EdgeWeight·Σ|∇x − ∇x̂| (horizontal and vertical neighbour
-/// differences) + KlWeight·KL (sgm's KL-regularised autoencoder loss without GAN and LPIPS, plus an edge term), divided by the image's element count; mean over the batch. With
+/// differences) + KlWeight·KL (sgm's KL-regularised autoencoder loss without LPIPS, plus an edge term; the GAN term below is optional), divided by the image's element count; mean over the batch. With
 /// <see cref="VaeTrainingSettings.DecoderOnly"/> the encoder and <c>quant_conv</c> are frozen (encoded without a graph)
 /// and only <c>post_quant_conv</c> and the decoder learn. With <see cref="VaeTrainingSettings.DiscriminatorWeight"/> &gt; 0, from
 /// step <see cref="VaeTrainingSettings.DiscriminatorStart"/> on a <see cref="PatchDiscriminator"/> learns (hinge loss, its own
