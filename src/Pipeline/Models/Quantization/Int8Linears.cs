@@ -70,6 +70,7 @@ def linear(x: Tensor, q: Tensor, packed: Tensor, col_offsets: Tensor, scale: Ten
         public Layer(Linear linear)
         {
             using var noGrad = no_grad();
+            using var scope = NewDisposeScope();   // frees the float32 copy of the weight now, not at the next GC
             var w = linear.weight!;
             (_out, _in) = (w.shape[0], w.shape[1]);
             var parts = (System.Runtime.CompilerServices.ITuple)Ops.Value.invoke("quantize", w.detach().to(ScalarType.Float32).contiguous());
