@@ -92,7 +92,6 @@ public sealed class VaeTrainer : Trainer
         _discriminatorOptimizer!.ZeroGrad();   // also drops what the last step's adversarial term left on it
         PatchDiscriminator.HingeLoss(_discriminator!.call(real), _discriminator.call(fake)).backward();
         _discriminatorOptimizer.Update(Settings.DiscriminatorLearningRate ?? Settings.LearningRate);
-        _discriminatorOptimizer.ZeroGrad();
     }
 
     /// <summary>LDM's adaptive weight: balances the two terms' gradients at the decoder's last layer (no graph).</summary>

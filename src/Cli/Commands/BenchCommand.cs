@@ -180,20 +180,17 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         using var tsteps = full(new long[] { s.Batch }, 500L, ScalarType.Int64);
         using var context = randn(s.Batch, 77, contextDim);
         using var y = config.UNet.AdmInChannels is { } adm ? randn(s.Batch, adm) : null;
-        var times = Time(s.Evals, () =>
+        void Evaluate()
         {
             using var scope = NewDisposeScope();
             _ = unet.Forward(x, tsteps, context, y)[0, 0, 0, 0].item<float>();
-        });
+        }
+        var times = Time(s.Evals, Evaluate);
         Report($"{config.Name} UNet {s.Latent}x{s.Latent} latents, batch {s.Batch}, {(int8 ? $"{dtype} with {quantized!.Count} int8 Linear layers" : dtype.ToString())}", times,
             UNetFlops.Count(config.UNet, s.Batch, s.Latent, s.Latent, 77).Total);
         if (s.Profile)
         {
-            var rows = ModuleProfile.Measure(unet, () =>
-            {
-                using var scope = NewDisposeScope();
-                _ = unet.Forward(x, tsteps, context, y)[0, 0, 0, 0].item<float>();
-            });
+            var rows = ModuleProfile.Measure(unet, Evaluate);
             double whole = rows.Sum(r => r.SelfSeconds);
             var table = new Table().AddColumn("module (self time)").AddColumn("calls").AddColumn("s").AddColumn("share");
             foreach (var r in rows.Take(24))
