@@ -30,6 +30,20 @@ public sealed class UNetNormGroupsTests
     }
 
     [Fact]
+    public void The_tiny_configs_and_the_shipped_weights_use_8_groups()
+    {
+        Assert.Equal(8, SdxlModelConfig.TinyBase.UNet.NormGroups);
+        Assert.Equal(8, SdxlModelConfig.TinyRefiner.UNet.NormGroups);
+        foreach (var path in new[] { EmbeddedModels.Base, EmbeddedModels.Refiner })
+        {
+            Assert.NotNull(path);
+            var stored = SdxlModel.ReadConfig(path!);
+            Assert.Equal(8, stored.UNet.NormGroups);
+            Assert.Equal(8, stored.Vae.NormGroups);
+        }
+    }
+
+    [Fact]
     public void The_group_count_changes_the_output_and_not_the_checkpoint_layout()
     {
         using var noGrad = no_grad();

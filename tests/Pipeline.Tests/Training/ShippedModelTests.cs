@@ -50,8 +50,8 @@ public sealed class ShippedModelTests : IClassFixture<ShippedModelTests.Models>
     [Fact]
     public void Sharpness_rises_with_the_original_size_condition()
     {
-        // The README's goal (128 ≥ 2× sharper than 16) is not reached by the shipped weights (measured 1.63× on 200
-        // samples); the gate guards the effect the model did learn.
+        // The README's goal is 128 ≥ 2× sharper than 16 (the shipped weights: 2.06× on 200 samples, 2.01 ± 0.06× on these
+        // 48-sample rows over six seeds); the gate sits three standard deviations below.
         var s = new[] { 16, 64, 128 }.Select(o => Row($"original {o}", new(o, o)).Sharpness).ToArray();
         Assert.True(s[1] > s[0] && s[2] > s[0], $"sharpness does not rise with the original size: {string.Join(", ", s)}");
         Assert.True(s[2] >= ShippedThresholds.SharpnessGain * s[0], $"128 only {s[2] / s[0]:F3}x sharper than 16");
@@ -69,14 +69,15 @@ public sealed class ShippedModelTests : IClassFixture<ShippedModelTests.Models>
 
 /// <summary>
 /// Gates for the shipped weights: the mean minus three standard deviations of these very rows (48 samples, crop rows 96)
-/// over six seeds (20251126, 1–5) on the weights of 2026-12-03: colour 0.875 ± 0.026, background 0.962 ± 0.021, shape
-/// 0.847 ± 0.055, all three 0.760 ± 0.056, sharpness 128/16 1.72 ± 0.07, crop (0,0) cut rate 0.128 ± 0.050, crop gain
-/// (16,16) − (0,0) 0.53 ± 0.07. The README's 200-sample table: 0.920 / 0.955 / 0.845 / 0.790, 1.63×, 0.160 → 0.640.
+/// over six seeds (20251126, 1–5) on the weights of 2026-12-03 (UNets with 8 GroupNorm groups): colour 0.972 ± 0.021,
+/// shape 0.910 ± 0.054, all three 0.899 ± 0.050, sharpness 128/16 2.01 ± 0.06, crop (0,0) cut rate 0.101 ± 0.041, crop
+/// gain (16,16) − (0,0) 0.39 ± 0.06. Background was 1.000 on all six seeds (no spread to measure): its gate allows three
+/// misses in 48. The README's 200-sample table: 0.980 / 1.000 / 0.925 / 0.920, 2.06×, 0.105 → 0.500.
 /// </summary>
 static class ShippedThresholds
 {
-    public const double Color = 0.79, Background = 0.90, Shape = 0.68, All = 0.59;
-    public const double SharpnessGain = 1.5;
+    public const double Color = 0.90, Background = 0.94, Shape = 0.74, All = 0.74;
+    public const double SharpnessGain = 1.8;
     public const int CropSamples = 96;
-    public const double CropGain = 0.32, MaxUncroppedCutRate = 0.28;
+    public const double CropGain = 0.20, MaxUncroppedCutRate = 0.22;
 }

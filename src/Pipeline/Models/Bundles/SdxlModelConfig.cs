@@ -47,7 +47,7 @@ public sealed record SdxlModelConfig(string Name, SdxlModelKind Kind, Conditione
 
     static UNetConfig TinyUNet(int context, int adm, int[] mult, int[] resBlocks) => new(InChannels: 4, OutChannels: 4, ModelChannels: 32, ChannelMult: mult,
         NumResBlocks: resBlocks, AttentionResolutions: [2, 4], TransformerDepth: [0, 1, 1], ContextDim: [context],
-        NumHeadChannels: 16, UseLinearInTransformer: true, AdmInChannels: adm);
+        NumHeadChannels: 16, UseLinearInTransformer: true, AdmInChannels: adm, NormGroups: 8);
 
     /// <summary>
     /// The embedded default's architecture: SDXL base at about 1/16 scale (64×64 images, f = 8 VAE with 4 latent channels,
