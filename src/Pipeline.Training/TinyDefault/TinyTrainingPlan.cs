@@ -22,7 +22,7 @@ public sealed record TinyTrainingPlan(
     long VaeRefineSteps = 1500, double VaeRefineLearningRate = 1e-3, double VaeRefineL2Weight = 1.0, double VaeRefineEdgeWeight = 0.5,
     double VaeRefineEmaDecay = 0.995,
     int BaseBatch = 64, IReadOnlyList<DiffusionStage>? BaseStages = null,
-    int RefinerBatch = 64, long RefinerSteps = 1500, int RefinerMaxIdx = 200,
+    int RefinerBatch = 64, long RefinerSteps = 3000, int RefinerMaxIdx = 200,
     double EmaDecay = 0.999, double CropProbability = 0.5,
     long TaesdSteps = 600, int TaesdChannels = 32, double TaesdLearningRate = 2e-3,
     ILossWeighting? LossWeighting = null, ISigmaSampler? SigmaSampler = null, bool Bf16Encode = true)
