@@ -13,6 +13,7 @@ public class TrainingRecipeCompileTests
     [Theory]
     [InlineData("train-tiny.csx")]
     [InlineData("evaluate-tiny.csx")]
+    [InlineData("shipped-gates.csx")]
     public void A_training_recipe_compiles_against_the_host_assemblies(string recipe)
     {
         var source = RecipeSource.FromFile(Path.Combine(RepositoryPaths.Root, "recipes", recipe));
