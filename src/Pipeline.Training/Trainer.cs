@@ -64,6 +64,10 @@ public abstract class Trainer : IDisposable
     /// <summary>The scalar loss of batch <paramref name="batch"/> (mean over samples), with its graph.</summary>
     protected abstract Tensor Loss(TrainingBatch batch);
 
+    /// <summary>Runs after the backward pass, before clipping and the update (e.g. moves a compute copy's gradients onto the
+    /// float32 master weights).</summary>
+    protected virtual void AfterBackward() { }
+
     /// <summary>The modules whose whole state the training-state file holds, each with its key prefix.</summary>
     protected abstract IEnumerable<(string Prefix, nn.Module Module)> StateModules { get; }
 
@@ -90,6 +94,7 @@ public abstract class Trainer : IDisposable
             if (!double.IsFinite(loss)) throw new InvalidOperationException($"step {Step + 1}: the loss is {loss}");
             value.backward();
         }
+        AfterBackward();
         norm = GradientClipping.ClipByGlobalNorm(Trainable.Select(t => t.Parameter), _settings.ClipNorm);
         Optimizer.Update(lr);
         Optimizer.ZeroGrad();

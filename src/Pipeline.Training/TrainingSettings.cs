@@ -115,6 +115,12 @@ public sealed record VaeTrainingSettings : TrainingSettings
     /// <summary>Stride-2 layers of the discriminator (taming's <c>n_layers</c>; 2 gives 14×14 patches of a 64×64 image).</summary>
     public int DiscriminatorLayers { get; init; } = 2;
 
+    /// <summary>The dtype the forward and backward passes run in (null or float32: the VAE's own float32). bfloat16 or
+    /// float16 trains mixed-precision: a working copy in that dtype computes, the float32 VAE keeps the master weights,
+    /// the optimiser and EMA state (<see cref="ComputeCopy"/>); posterior, sampling and the loss stay float32. On CPUs
+    /// with native bf16 a tiny VAE's step at batch 32 took 650 instead of 1101 ms on one thread.</summary>
+    public ScalarType? ComputeDType { get; init; }
+
     public VaeTrainingSettings() => EmaDecay = 0.0;
 
     public override IEnumerable<string> Problems()
@@ -128,6 +134,8 @@ public sealed record VaeTrainingSettings : TrainingSettings
         if (DiscriminatorLearningRate is { } dlr && (!(dlr > 0) || !double.IsFinite(dlr))) yield return $"discriminator learning rate {dlr} must be positive";
         if (DiscriminatorChannels < 8 || DiscriminatorChannels % 8 != 0) yield return $"discriminator channels {DiscriminatorChannels} must be a positive multiple of 8";
         if (DiscriminatorLayers is < 1 or > 4) yield return $"discriminator layers {DiscriminatorLayers} must be in 1..4";
+        if (ComputeDType is { } dt && dt is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16))
+            yield return $"compute dtype {dt} is not one of Float32, BFloat16, Float16";
         if (DecoderOnly && KlWeight != 0) yield return $"a decoder-only fine-tune has no KL term to train: KL weight must be 0, got {KlWeight}";
     }
 }

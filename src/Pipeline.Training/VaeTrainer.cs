@@ -15,6 +15,8 @@ namespace Pipeline.Training;
 /// step <see cref="VaeTrainingSettings.DiscriminatorStart"/> on a <see cref="PatchDiscriminator"/> learns (hinge loss, its own
 /// AdamW) to tell reconstructions from images, and the VAE's loss gains LDM's adversarial term −mean D(x̂), weighted
 /// adaptively: DiscriminatorWeight · ‖∇L_rec‖ / (‖∇L_adv‖ + 1e-4) at the decoder's last layer (clamped to [0, 10⁴]).
+/// With <see cref="VaeTrainingSettings.ComputeDType"/> bfloat16 (or float16) the passes run in a <see cref="ComputeCopy"/>
+/// of the VAE in that dtype; the posterior, its sample, the reconstruction error and the discriminator stay float32.
 /// </summary>
 public sealed class VaeTrainer : Trainer
 {
@@ -22,6 +24,7 @@ public sealed class VaeTrainer : Trainer
     readonly PatchDiscriminator? _discriminator;
     readonly AdamW? _discriminatorOptimizer;
     readonly Parameter? _lastDecoderWeight;
+    readonly ComputeCopy? _copy;
 
     public AutoencoderKL Vae { get; }
     public VaeTrainingSettings Settings { get; }
@@ -35,15 +38,21 @@ public sealed class VaeTrainer : Trainer
         foreach (var (name, p) in vae.named_parameters()) p.requires_grad = !settings.DecoderOnly || IsDecoderSide(name);
         Initialize(trained.Select(np => (np.name, np.parameter)).ToList());
         _random = new SeededRandom(settings.Seed);
+        var device = vae.parameters().First().device;
+        if (settings.ComputeDType is { } compute && compute != ScalarType.Float32)
+            _copy = new ComputeCopy(vae, new AutoencoderKL(vae.Config, device, compute));
         if (settings.DiscriminatorWeight > 0)
         {
-            _lastDecoderWeight = vae.named_parameters().Single(np => np.name == "decoder.conv_out.weight").parameter;
+            _lastDecoderWeight = Computing.named_parameters().Single(np => np.name == "decoder.conv_out.weight").parameter;
             _discriminator = new PatchDiscriminator(vae.Config.OutCh, settings.DiscriminatorChannels, settings.DiscriminatorLayers, settings.Seed + 1);
-            _discriminator.to(vae.parameters().First().device);
+            _discriminator.to(device);
             _discriminatorOptimizer = new AdamW(_discriminator.named_parameters().Select(np => (np.name, np.parameter)).ToList(),
                 new AdamWSettings(Beta1: 0.5, Beta2: 0.9, WeightDecay: 0));
         }
     }
+
+    /// <summary>The VAE the passes run through: the compute copy, or the trained VAE itself.</summary>
+    AutoencoderKL Computing => (AutoencoderKL?)_copy?.Module ?? Vae;
 
     /// <summary>The patch discriminator, or null without an adversarial term.</summary>
     public PatchDiscriminator? Discriminator => _discriminator;
@@ -67,11 +76,17 @@ public sealed class VaeTrainer : Trainer
     protected override Tensor Loss(TrainingBatch batch)
     {
         var x = batch.Images.to(ScalarType.Float32, Vae.parameters().First().device);
+        _copy?.PullWeights();
+        var vae = Computing;
         DiagonalGaussianDistribution posterior;
-        using (Settings.DecoderOnly ? no_grad() : null) posterior = Vae.Encode(x);
+        using (Settings.DecoderOnly ? no_grad() : null)
+        {
+            if (_copy is null) posterior = vae.Encode(x);
+            else using (var moments = vae.EncodeMoments(x)) posterior = new DiagonalGaussianDistribution(moments.to(ScalarType.Float32));
+        }
         using var disposePosterior = posterior;
         var z = posterior.Sample(_random.Normal(posterior.Mean.shape, CPU));
-        var reconstruction = Vae.Decode(z);
+        var reconstruction = vae.Decode(z).to(ScalarType.Float32);
         var diff = reconstruction - x;
         long b = x.shape[0];
         double elements = x.numel() / (double)b;
@@ -85,6 +100,8 @@ public sealed class VaeTrainer : Trainer
         var adversarial = -_discriminator.call(reconstruction).mean();
         return loss + AdaptiveWeight(loss, adversarial) * adversarial;
     }
+
+    protected override void AfterBackward() => _copy?.PushGradients();
 
     void TrainDiscriminator(Tensor real, Tensor fake)
     {
@@ -150,5 +167,6 @@ public sealed class VaeTrainer : Trainer
         _random.Dispose();
         _discriminatorOptimizer?.Dispose();
         _discriminator?.Dispose();
+        _copy?.Dispose();
     }
 }

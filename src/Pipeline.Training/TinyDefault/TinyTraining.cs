@@ -54,6 +54,8 @@ public static class TinyTraining
         var phase1 = Path.Combine(Path.GetDirectoryName(vaePath)!, "vae-phase1.safetensors");
         manual_seed(plan.Seed);
         using var vae = new AutoencoderKL(SdxlModelConfig.TinyBase.Vae);
+        ScalarType? compute = plan.Bf16Vae && Runtime.ComputePrecision.CpuHasNativeBf16 ? ScalarType.BFloat16 : null;
+        if (compute is not null) report(new("vae", Message: "mixed precision: bfloat16 compute, float32 master weights (the CPU has native bf16)"));
         if (File.Exists(phase1))
         {
             using var f = SafeTensorsFile.Open(phase1);
@@ -65,7 +67,7 @@ public static class TinyTraining
             var settings = new VaeTrainingSettings
             {
                 Steps = plan.VaeSteps, LearningRate = plan.VaeLearningRate, WarmupSteps = Math.Min(50, plan.VaeSteps / 4 + 1),
-                Decay = LearningRateDecay.Cosine, Seed = plan.Seed,
+                Decay = LearningRateDecay.Cosine, Seed = plan.Seed, ComputeDType = compute,
             };
             using (var trainer = new VaeTrainer(vae, new ShapeWorldData(plan.World(0, plan.VaeBatch, WorldBuckets.MultiAspect)), settings))
                 trainer.Train(new TrainingCallbacks(OnStep: p => report(new("vae phase 1", p))), cancel: cancel);
@@ -75,7 +77,7 @@ public static class TinyTraining
         {
             Steps = plan.VaeRefineSteps, LearningRate = plan.VaeRefineLearningRate, WarmupSteps = Math.Min(50, plan.VaeRefineSteps / 4 + 1),
             Decay = LearningRateDecay.Cosine, Seed = plan.Seed + 1, L2Weight = plan.VaeRefineL2Weight,
-            EdgeWeight = plan.VaeRefineEdgeWeight, EmaDecay = plan.VaeRefineEmaDecay,
+            EdgeWeight = plan.VaeRefineEdgeWeight, EmaDecay = plan.VaeRefineEmaDecay, ComputeDType = compute,
         };
         using (var trainer = new VaeTrainer(vae, new ShapeWorldData(plan.World(1, plan.VaeBatch, WorldBuckets.MultiAspect)), refine))
         {

@@ -18,6 +18,6 @@ public sealed class Downsample : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        return op.call(x).MoveToOuterDisposeScope();
+        return Convolutions.Forward(op, x).MoveToOuterDisposeScope();
     }
 }

@@ -39,10 +39,10 @@ public sealed class ResBlock : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor x, Tensor emb)
     {
         using var scope = NewDisposeScope();
-        var h = in_layers.call(x);
+        var h = Convolutions.Sequence(in_layers, x);
         var embOut = emb_layers.call(emb).to(h.dtype);
-        h = out_layers.call(h + embOut.unsqueeze(-1).unsqueeze(-1));
-        var skip = skip_connection is null ? x : skip_connection.call(x);
+        h = Convolutions.Sequence(out_layers, h + embOut.unsqueeze(-1).unsqueeze(-1));
+        var skip = skip_connection is null ? x : Convolutions.Forward(skip_connection, x);
         return (skip + h).MoveToOuterDisposeScope();
     }
 }

@@ -44,13 +44,13 @@ public sealed class SpatialTransformer : nn.Module<Tensor, Tensor?, Tensor>
         using var scope = NewDisposeScope();
         long b = x.shape[0], h = x.shape[2], w = x.shape[3];
         var t = Float32Norms.GroupNorm(norm, x, _groups, 1e-6);
-        if (!_useLinear) t = proj_in.call(t);
+        if (!_useLinear) t = Convolutions.Call(proj_in, t);
         t = t.flatten(2).transpose(1, 2);                        // [B, H·W, C]
-        if (_useLinear) t = proj_in.call(t);
+        if (_useLinear) t = Convolutions.Call(proj_in, t);
         foreach (var block in transformer_blocks) t = block.call(t, context);
-        if (_useLinear) t = proj_out.call(t);
+        if (_useLinear) t = Convolutions.Call(proj_out, t);
         t = t.transpose(1, 2).reshape(b, -1, h, w);              // [B, C, H, W]
-        if (!_useLinear) t = proj_out.call(t);
+        if (!_useLinear) t = Convolutions.Call(proj_out, t);
         return (t + x).MoveToOuterDisposeScope();
     }
 }

@@ -38,7 +38,7 @@ public sealed class TimestepEmbedSequential : nn.Module<Tensor, BlockInputs, Ten
                 ResBlock res => res.call(h, inputs.Emb),
                 SpatialTransformer transformer => transformer.call(h, inputs.Context),
                 Upsample up => up.call(h, inputs.UpsampleSize),
-                nn.Module<Tensor, Tensor> plain => plain.call(h),
+                nn.Module<Tensor, Tensor> plain => Convolutions.Call(plain, h),
                 _ => throw new InvalidOperationException($"unexpected layer {layer.GetType().Name}"),
             };
         }

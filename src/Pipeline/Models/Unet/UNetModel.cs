@@ -114,7 +114,7 @@ public sealed class UNetModel : nn.Module<Tensor, Tensor, Tensor?, Tensor?, Tens
             h = output_blocks[i].call(cat(new[] { h, skip }, 1), new BlockInputs(emb, ctx, next));
             observe?.Invoke($"output_blocks.{i}", h);
         }
-        var result = @out.call(h).to(x.dtype);
+        var result = Convolutions.Sequence(@out, h).to(x.dtype);
         return result.MoveToOuterDisposeScope();
     }
 

@@ -26,6 +26,6 @@ public sealed class Upsample : nn.Module<Tensor, long[]?, Tensor>
         using var scope = NewDisposeScope();
         var target = size ?? new[] { x.shape[2] * 2, x.shape[3] * 2 };
         var resized = nn.functional.interpolate(x, size: target, mode: InterpolationMode.Nearest);
-        return conv.call(resized).MoveToOuterDisposeScope();
+        return Convolutions.Forward(conv, resized).MoveToOuterDisposeScope();
     }
 }

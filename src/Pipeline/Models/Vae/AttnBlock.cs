@@ -36,8 +36,8 @@ public sealed class AttnBlock : nn.Module<Tensor, Tensor>
         var normed = Normalize.Apply(norm, x, statistics);
         // [B, C, H, W] → [B, 1, H·W, C]: one head over every position.
         Tensor Tokens(Tensor t) => t.flatten(2).transpose(1, 2).unsqueeze(1);
-        var attended = nn.functional.scaled_dot_product_attention(Tokens(q.call(normed)), Tokens(k.call(normed)), Tokens(v.call(normed)));
+        var attended = nn.functional.scaled_dot_product_attention(Tokens(Convolutions.Forward(q, normed)), Tokens(Convolutions.Forward(k, normed)), Tokens(Convolutions.Forward(v, normed)));
         var image = attended.squeeze(1).transpose(1, 2).reshape(b, c, h, w);
-        return (x + proj_out.call(image)).MoveToOuterDisposeScope();
+        return (x + Convolutions.Forward(proj_out, image)).MoveToOuterDisposeScope();
     }
 }

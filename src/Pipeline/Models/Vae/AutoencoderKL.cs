@@ -51,7 +51,7 @@ public sealed class AutoencoderKL : nn.Module<Tensor, Tensor>
         {
             using var scope = NewDisposeScope();
             var h = encoder.Forward(part.to(ComputeDType), observe);
-            return quant_conv.call(h).MoveToOuterDisposeScope();
+            return Convolutions.Forward(quant_conv, h).MoveToOuterDisposeScope();
         });
     }
 
@@ -87,7 +87,7 @@ public sealed class AutoencoderKL : nn.Module<Tensor, Tensor>
     Tensor DecodeTiledOne(Tensor z, TiledDecodeSettings tiling)
     {
         using var scope = NewDisposeScope();
-        var h = decoder.Head(post_quant_conv.call(z.to(ComputeDType)));
+        var h = decoder.Head(Convolutions.Forward(post_quant_conv, z.to(ComputeDType)));
         var tiles = TiledDecoding.Layout((int)h.shape[2], (int)h.shape[3], tiling);
         Dictionary<GroupNorm, (Tensor Mean, Tensor Var)>? shared = null;
         for (int pass = 0; pass < tiling.StatisticsPasses; pass++)
@@ -131,7 +131,7 @@ public sealed class AutoencoderKL : nn.Module<Tensor, Tensor>
     Tensor DecodeOne(Tensor z, Action<string, Tensor>? observe)
     {
         using var scope = NewDisposeScope();
-        var h = post_quant_conv.call(z.to(ComputeDType));
+        var h = Convolutions.Forward(post_quant_conv, z.to(ComputeDType));
         return decoder.Forward(h, observe).MoveToOuterDisposeScope();
     }
 

@@ -64,7 +64,7 @@ public sealed class Decoder : nn.Module<Tensor, Tensor>
     public Tensor Head(Tensor z, Action<string, Tensor>? observe = null)
     {
         using var scope = NewDisposeScope();
-        var h = conv_in.call(z);
+        var h = Convolutions.Forward(conv_in, z);
         observe?.Invoke("decoder.conv_in", h);
         return mid.Forward(h, "decoder.mid", observe).MoveToOuterDisposeScope();
     }
@@ -92,7 +92,7 @@ public sealed class Decoder : nn.Module<Tensor, Tensor>
                 observe?.Invoke($"decoder.up.{level}.upsample", h);
             }
         }
-        h = conv_out.call(nn.functional.silu(Normalize.Apply(norm_out, h, statistics)));
+        h = Convolutions.Forward(conv_out, nn.functional.silu(Normalize.Apply(norm_out, h, statistics)));
         return h.MoveToOuterDisposeScope();
     }
 }

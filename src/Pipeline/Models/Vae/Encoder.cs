@@ -55,7 +55,7 @@ public sealed class Encoder : nn.Module<Tensor, Tensor>
     public Tensor Forward(Tensor x, Action<string, Tensor>? observe)
     {
         using var scope = NewDisposeScope();
-        var h = conv_in.call(x);
+        var h = Convolutions.Forward(conv_in, x);
         for (int level = 0; level < down.Count; level++)
         {
             var stage = down[level];
@@ -73,7 +73,7 @@ public sealed class Encoder : nn.Module<Tensor, Tensor>
             }
         }
         h = mid.Forward(h, "encoder.mid", observe);
-        h = conv_out.call(nn.functional.silu(norm_out.call(h)));
+        h = Convolutions.Forward(conv_out, nn.functional.silu(norm_out.call(h)));
         observe?.Invoke("encoder.out", h);
         return h.MoveToOuterDisposeScope();
     }

@@ -19,7 +19,7 @@ public sealed class Downsample : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var padded = nn.functional.pad(x, (0L, 1L, 0L, 1L), PaddingModes.Constant, 0.0);
-        return conv.call(padded).MoveToOuterDisposeScope();
+        return Convolutions.Forward(conv, padded).MoveToOuterDisposeScope();
     }
 }
 
@@ -38,6 +38,6 @@ public sealed class Upsample : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var resized = nn.functional.interpolate(x, scale_factor: new[] { 2.0, 2.0 }, mode: InterpolationMode.Nearest);
-        return conv.call(resized).MoveToOuterDisposeScope();
+        return Convolutions.Forward(conv, resized).MoveToOuterDisposeScope();
     }
 }

@@ -35,9 +35,9 @@ public sealed class ResnetBlock : nn.Module<Tensor, Tensor>
     public Tensor Forward(Tensor x, GroupNormStatistics? statistics)
     {
         using var scope = NewDisposeScope();
-        var h = conv1.call(nn.functional.silu(Normalize.Apply(norm1, x, statistics)));
-        h = conv2.call(dropout.call(nn.functional.silu(Normalize.Apply(norm2, h, statistics))));
-        var skip = nin_shortcut is null ? x : nin_shortcut.call(x);
+        var h = Convolutions.Forward(conv1, nn.functional.silu(Normalize.Apply(norm1, x, statistics)));
+        h = Convolutions.Forward(conv2, dropout.call(nn.functional.silu(Normalize.Apply(norm2, h, statistics))));
+        var skip = nin_shortcut is null ? x : Convolutions.Forward(nin_shortcut, x);
         return (skip + h).MoveToOuterDisposeScope();
     }
 }

@@ -24,6 +24,6 @@ internal sealed class TaesdBlock : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        return nn.functional.relu(conv.call(x) + x).MoveToOuterDisposeScope();
+        return nn.functional.relu(Convolutions.Sequence(conv, x) + x).MoveToOuterDisposeScope();
     }
 }

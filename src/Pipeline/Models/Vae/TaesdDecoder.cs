@@ -47,7 +47,7 @@ public sealed class TaesdDecoder : nn.Module<Tensor, Tensor>
             throw new ArgumentException($"the TAESD decoder takes latents [B, {LatentChannels}, h, w]; got [{string.Join(", ", latents.shape)}]");
         using var scope = NewDisposeScope();
         var x = latents;
-        foreach (var layer in _layers) x = layer.call(x);
+        foreach (var layer in _layers) x = Convolutions.Call(layer, x);
         return x.MoveToOuterDisposeScope();
     }
 

@@ -43,7 +43,7 @@ public sealed class TaesdEncoder : nn.Module<Tensor, Tensor>
             throw new ArgumentException($"the TAESD encoder takes images [B, 3, h, w] with h and w multiples of 8; got [{string.Join(", ", images.shape)}]");
         using var scope = NewDisposeScope();
         var x = images;
-        foreach (var layer in _layers) x = layer.call(x);
+        foreach (var layer in _layers) x = Convolutions.Call(layer, x);
         return x.MoveToOuterDisposeScope();
     }
 
