@@ -10,20 +10,29 @@ public static class FlopCounting
 {
     /// <summary>
     /// Counts the convolutions and linear layers a forward pass runs, from their weights and output shapes, through
-    /// forward hooks on every Conv2d/Linear of <paramref name="root"/>. Attention matmuls are not included.
+    /// forward hooks on every Conv2d/Linear of <paramref name="root"/> (and <see cref="Pipeline.Models.Convolutions.ObservePadded"/>
+    /// for the convolutions that run on padded channels, past hooks). Attention matmuls are not included.
     /// </summary>
     public static long CountConvAndLinear(nn.Module root, Action run)
     {
         long total = 0;
         var removers = new List<Action>();
+        var convs = new HashSet<Conv2d>(ReferenceEqualityComparer.Instance);
+        void CountConv(Conv2d conv, Tensor output)
+        {
+            var w = conv.weight!.shape; // [out, in/groups, kh, kw]
+            total += 2 * output.numel() * w[1] * w[2] * w[3];
+        }
+        var padded = Pipeline.Models.Convolutions.ObservePadded((conv, output) => { if (convs.Contains(conv)) CountConv(conv, output); });
+        removers.Add(padded.Dispose);
         foreach (var (_, m) in root.named_modules())
         {
             if (m is Conv2d conv)
             {
+                convs.Add(conv);
                 var hook = conv.register_forward_hook((_, _, output) =>
                 {
-                    var w = conv.weight!.shape; // [out, in/groups, kh, kw]
-                    total += 2 * output.numel() * w[1] * w[2] * w[3];
+                    CountConv(conv, output);
                     return output;
                 });
                 removers.Add(hook.remove);

@@ -56,8 +56,10 @@ public static class ImageBenchmark
         var tokens = Stage("tokenize", () => PromptTokenizer.Run(p.Rows, p.Prompting));
         using var conditioning = Stage("condition", () => ConditionStage.Run(model.Conditioner, tokens, p.Rows));
         int evaluations = 0;
-        // Counted at the UNet's input convolution (one call per evaluation, whatever the sampler does per step).
-        var input = model.Network.modules().OfType<TorchSharp.Modules.Conv2d>().First(c => c.weight is { } w && w.shape[1] == model.Config.UNet.InChannels);
+        // Counted at the first layer of the UNet's timestep embedding (one call per evaluation, whatever the sampler does
+        // per step; not at the input convolution, whose few channels run through Convolutions' padded route, past hooks).
+        var input = model.Network.named_modules().Single(m => m.name.EndsWith("diffusion_model.time_embed.0", StringComparison.Ordinal)).module as TorchSharp.Modules.Linear
+            ?? throw new InvalidOperationException("the UNet has no time_embed.0 Linear");
         var hook = input.register_forward_hook((_, _, output) => { Interlocked.Increment(ref evaluations); return output; });
         var stepTimes = new List<double>();
         var stepClock = Stopwatch.StartNew();

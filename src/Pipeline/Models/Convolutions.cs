@@ -19,10 +19,29 @@ namespace Pipeline.Models;
 /// convolutions on AMD). The padded layers are a tiny share of a model's work (an SDXL UNet's first and last convs
 /// are about 0.01 % of its FLOPs; the SDXL VAE decoder's 128→3 output conv becomes 128→16). Other devices and float64
 /// (not run by oneDNN) call the module as usual. The padded route calls the functional convolution, so a module's
-/// forward hooks do not see it (FLOP counts come from <c>UNetFlops</c> or float32 runs of full-width layers).
+/// forward hooks do not see it; <see cref="ObservePadded"/> does (diagnostics such as FLOP counts).
 /// </summary>
 public static class Convolutions
 {
+    static readonly AsyncLocal<Action<Conv2d, Tensor>?> Observer = new();
+
+    /// <summary>
+    /// Calls <paramref name="observe"/> with each convolution that runs padded and its (unpadded) output, on this async
+    /// flow, until disposed — what a forward hook on those modules would see.
+    /// </summary>
+    public static IDisposable ObservePadded(Action<Conv2d, Tensor> observe)
+    {
+        ArgumentNullException.ThrowIfNull(observe);
+        var previous = Observer.Value;
+        Observer.Value = previous is null ? observe : previous + observe;
+        return new Restore(previous);
+    }
+
+    sealed class Restore(Action<Conv2d, Tensor>? previous) : IDisposable
+    {
+        public void Dispose() => Observer.Value = previous;
+    }
+
     /// <summary>The channel block of the CPU kernels: counts that are multiples of it run unpadded.</summary>
     public const int ChannelMultiple = 16;
 
@@ -56,7 +75,9 @@ public static class Convolutions
         var paddedW = nn.functional.pad(weight, new long[] { 0, 0, 0, 0, 0, padIn, 0, padOut });
         var paddedB = conv.bias is { } bias ? nn.functional.pad(bias, new long[] { 0, padOut }) : null;
         var y = nn.functional.conv2d(paddedX, paddedW, paddedB, conv.stride, conv.padding, conv.dilation, 1);
-        return (padOut > 0 ? y[.., ..(int)cout].contiguous() : y).MoveToOuterDisposeScope();
+        var result = (padOut > 0 ? y[.., ..(int)cout].contiguous() : y).MoveToOuterDisposeScope();
+        Observer.Value?.Invoke(conv, result);
+        return result;
     }
 
     /// <summary>Calls <paramref name="layer"/>, through <see cref="Forward"/> when it is a convolution.</summary>

@@ -82,4 +82,22 @@ public sealed class ConvolutionsTests(ITestOutputHelper output)
         using var x = randn(1, 4, 6, 6);
         Assert.Contains("groups 1", Assert.Throws<NotSupportedException>(() => Convolutions.Forward(grouped, x)).Message);
     }
+
+    [Fact]
+    public void Flop_counts_and_observers_see_the_padded_convolutions_that_hooks_miss()
+    {
+        using var scope = NewDisposeScope();
+        var net = nn.Sequential(nn.Conv2d(3, 16, 3, padding: 1), nn.SiLU(), nn.Conv2d(16, 16, 3, padding: 1), nn.Conv2d(16, 3, 3, padding: 1));
+        var x = randn(2, 3, 8, 8);
+        long expected = 2L * 2 * 8 * 8 * 9 * (3 * 16 + 16 * 16 + 16 * 3);
+        long counted = Pipeline.Diagnostics.FlopCounting.CountConvAndLinear(net, () => Convolutions.Sequence(net, x));
+        Assert.Equal(expected, counted);
+        var seen = new List<long>();
+        using (Convolutions.ObservePadded((conv, y) => seen.Add(y.shape[1])))
+            Convolutions.Sequence(net, x);
+        Assert.Equal(new long[] { 16, 3 }, seen);   // the 16→16 conv runs unpadded, as a plain module call
+        Convolutions.Sequence(net, x);
+        Assert.Equal(2, seen.Count);                // disposed: no longer observed
+        net.Dispose();
+    }
 }
