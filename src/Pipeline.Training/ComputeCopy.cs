@@ -63,6 +63,7 @@ public sealed class ComputeCopy : IDisposable
     public void PushGradients()
     {
         using var noGrad = no_grad();
+        using var one = 1.0.ToScalar();   // explicit alpha: add_(t) alone makes a temporary Scalar the finaliser may free mid-call
         foreach (var (_, m, c) in _parameters)
         {
             using var g = c.grad;
@@ -73,7 +74,7 @@ public sealed class ComputeCopy : IDisposable
                 using var g32 = g.to(ScalarType.Float32);
                 m.grad = g32;
             }
-            else existing.add_(g);
+            else existing.add_(g, one);
             c.grad = null;
         }
     }

@@ -68,13 +68,15 @@ public sealed class AdamW : IDisposable
         double bc2Sqrt = Math.Sqrt(1.0 - Math.Pow(beta2, Step));
         double stepSize = lr / bc1;
         // Scalars made explicitly and kept alive until every call returned: an implicit double → Scalar conversion leaves
-        // an object the finaliser may free while libtorch still reads it (seen once as a garbage Scalar in addcdiv_).
+        // an object the finaliser may free while libtorch still reads it (seen once as a garbage Scalar in addcdiv_, and
+        // in add_: TorchSharp's add_(Scalar) makes its alpha = 1 as such a temporary, so alpha is passed here).
         using var decay = (1.0 - lr * Settings.WeightDecay).ToScalar();
         using var b2 = beta2.ToScalar();
         using var mixV = (1.0 - beta2).ToScalar();
         using var c2 = bc2Sqrt.ToScalar();
         using var eps = Settings.Eps.ToScalar();
         using var step = (-stepSize).ToScalar();
+        using var one = 1.0.ToScalar();
         using var noGrad = no_grad();
         foreach (var (_, p, m, v) in _state)
         {
@@ -84,7 +86,7 @@ public sealed class AdamW : IDisposable
             if (Settings.WeightDecay != 0) p.mul_(decay);
             m.lerp_(g, 1.0 - beta1);   // a 0-dim tensor weight, owned by the scope
             v.mul_(b2).addcmul_(g, g, mixV);
-            var denom = v.sqrt().div_(c2).add_(eps);
+            var denom = v.sqrt().div_(c2).add_(eps, one);
             p.addcdiv_(m, denom, step);
         }
     }

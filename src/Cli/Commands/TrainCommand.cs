@@ -11,12 +11,13 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("--stage <STAGE>")] [Description("all | vae | base | refiner | taesd (the tiny preview/fast decoder, distilled from the base's VAE) | taesd-encoder (a tiny fast encoder, likewise; not part of all)")] [DefaultValue("all")] public string Stage { get; init; } = "all";
+        [CommandOption("--stage <STAGE>")] [Description("all | vae | base | refiner | taesd (the tiny preview/fast decoder, distilled from the base's VAE) | taesd-encoder (a tiny fast encoder, likewise; not part of all); several as a comma-separated list")] [DefaultValue("all")] public string Stage { get; init; } = "all";
+        [CommandOption("--sequential")] [Description("With all: train every stage in this process, one after another (default: after the VAE, the refiner and then TAESD train in a second process on one core beside the base on the other, when the machine has 2 cores or more)")] [DefaultValue(false)] public bool Sequential { get; init; }
         [CommandOption("--work <DIR>")] [Description("Intermediate results (a finished stage is skipped on the next run)")] [DefaultValue(".train")] public string Work { get; init; } = ".train";
         [CommandOption("--out <DIR>")] [Description("Where the base, refiner and TAESD checkpoints go")] [DefaultValue("models")] public string Out { get; init; } = "models";
         [CommandOption("--scale <X>")] [Description("Multiply every step count (e.g. 0.05 for a quick trial)")] [DefaultValue(1.0)] public double Scale { get; init; } = 1.0;
         [CommandOption("--seed <N>")] [Description("Seed of the whole training plan (data, initialisation, noise)")] [DefaultValue(20251126L)] public long Seed { get; init; } = 20251126;
-        [CommandOption("--threads <N>")] [Description("libtorch CPU threads (default: one per core)")] public int? Threads { get; init; }
+        [CommandOption("--threads <N>")] [Description("libtorch CPU threads (default: one per core; with all and two lanes: the VAE's, each lane after it takes one)")] public int? Threads { get; init; }
 
         [CommandOption("--loss-weighting <NAME>")] [Description("Loss weighting of every diffusion stage: a registered one (eps, edm, v, unit, …); default: eps (SDXL)")] public string? LossWeighting { get; init; }
         [CommandOption("--sigma-sampler <NAME>")] [Description("Training noise levels of the base stages: a registered sigma sampler (discrete, edm, …); default: the model's 1000 discrete scales")] public string? SigmaSampler { get; init; }
@@ -24,8 +25,14 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         public override ValidationResult Validate() =>
             !(Scale > 0) || !double.IsFinite(Scale) ? ValidationResult.Error($"--scale must be a positive number, got {Scale}")
             : Options.OptionParsing.ThreadsProblem(Threads) is { } threads ? ValidationResult.Error(threads)
-            : Stage is not ("all" or "vae" or "base" or "refiner" or "taesd" or "taesd-encoder") ? ValidationResult.Error($"unknown --stage '{Stage}'; valid: all, vae, base, refiner, taesd, taesd-encoder")
+            : StageProblem(Stage) is { } stage ? ValidationResult.Error(stage)
             : ValidationResult.Success();
+
+        static string? StageProblem(string stage)
+        {
+            try { TinyTraining.ParseStages(stage); return null; }
+            catch (ArgumentException e) { return e.Message.Replace("unknown training stage", "unknown --stage", StringComparison.Ordinal); }
+        }
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellation) =>
@@ -41,27 +48,26 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             var clock = System.Diagnostics.Stopwatch.StartNew();
             try
             {
-                AnsiConsole.Progress().AutoClear(false)
-                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-                    .Start(ctx =>
-                    {
-                        var tasks = new Dictionary<string, ProgressTask>();
-                        TinyTraining.Run(plan, s.Work, s.Out, s.Stage, e =>
-                        {
-                            if (e.Message is not null)
-                            {
-                                AnsiConsole.MarkupLine($"[grey]{DateTime.Now:HH:mm:ss}[/] {Markup.Escape(e.Stage)}: {Markup.Escape(e.Message)}");
-                                return;
-                            }
-                            var p = e.Progress!;
-                            if (!tasks.TryGetValue(e.Stage, out var task)) tasks[e.Stage] = task = ctx.AddTask(Markup.Escape(e.Stage), maxValue: p.TotalSteps);
-                            task.Value = p.Step;
-                            task.Description = Markup.Escape($"{e.Stage} loss {p.Loss:F4} {p.StepsPerSecond:F2} steps/s");
-                            if (p.Step % 100 == 0 || p.Step == p.TotalSteps)
-                                Console.Error.WriteLine($"{DateTime.Now:HH:mm:ss} {e.Stage} step {p.Step}/{p.TotalSteps} loss {p.Loss:F4} lr {p.LearningRate:E2} {p.StepsPerSecond:F2} steps/s ETA {p.Eta:mm\\:ss}");
-                        }, ctrlC.Token);
-                    });
-                AnsiConsole.MarkupLine($"training finished in {clock.Elapsed.TotalMinutes:F1} min");
+                bool lanes = s.Stage.Trim().Equals("all", StringComparison.OrdinalIgnoreCase) && !s.Sequential && Environment.ProcessorCount >= 2;
+                if (!lanes)
+                {
+                    Train(plan, s, s.Stage, ctrlC.Token);
+                    AnsiConsole.MarkupLine($"training finished in {clock.Elapsed.TotalMinutes:F1} min");
+                    return ExitCodes.Ok;
+                }
+                // The VAE on every thread, then two lanes of one core each: the base here, the refiner and TAESD in a
+                // second process (the tiny UNets' kernels are too small to split over threads; two processes keep both
+                // cores busy and libtorch's thread settings apart).
+                Train(plan, s, "vae", ctrlC.Token);
+                var vaeTime = clock.Elapsed;
+                TorchRuntime.Configure(new RuntimeSettings(1));
+                using var lane = SecondLane.Start(s, "refiner,taesd");
+                AnsiConsole.MarkupLine($"[grey]{DateTime.Now:HH:mm:ss}[/] refiner, taesd: training in a second process on one core (log: {Markup.Escape(lane.LogPath)})");
+                var baseClock = System.Diagnostics.Stopwatch.StartNew();
+                Train(plan, s, "base", ctrlC.Token);
+                var baseTime = baseClock.Elapsed;
+                var laneTime = lane.Wait(ctrlC.Token);
+                AnsiConsole.MarkupLine($"training finished in {clock.Elapsed.TotalMinutes:F1} min: vae {vaeTime.TotalMinutes:F1} min, then base {baseTime.TotalMinutes:F1} min beside refiner + taesd {laneTime.TotalMinutes:F1} min");
                 return ExitCodes.Ok;
             }
             catch (OperationCanceledException)
@@ -70,4 +76,88 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                 return ExitCodes.Cancelled;
             }
         });
+
+    static void Train(TinyTrainingPlan plan, Settings s, string stages, CancellationToken cancel) =>
+        AnsiConsole.Progress().AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(ctx =>
+            {
+                var tasks = new Dictionary<string, ProgressTask>();
+                TinyTraining.Run(plan, s.Work, s.Out, stages, e =>
+                {
+                    if (e.Message is not null)
+                    {
+                        AnsiConsole.MarkupLine($"[grey]{DateTime.Now:HH:mm:ss}[/] {Markup.Escape(e.Stage)}: {Markup.Escape(e.Message)}");
+                        return;
+                    }
+                    var p = e.Progress!;
+                    if (!tasks.TryGetValue(e.Stage, out var task)) tasks[e.Stage] = task = ctx.AddTask(Markup.Escape(e.Stage), maxValue: p.TotalSteps);
+                    task.Value = p.Step;
+                    task.Description = Markup.Escape($"{e.Stage} loss {p.Loss:F4} {p.StepsPerSecond:F2} steps/s");
+                    if (p.Step % 100 == 0 || p.Step == p.TotalSteps)
+                        Console.Error.WriteLine($"{DateTime.Now:HH:mm:ss} {e.Stage} step {p.Step}/{p.TotalSteps} loss {p.Loss:F4} lr {p.LearningRate:E2} {p.StepsPerSecond:F2} steps/s ETA {p.Eta:mm\\:ss}");
+                }, cancel);
+            });
+
+    /// <summary>
+    /// <c>sdxl train --stage STAGES --threads 1</c> with this run's plan options, as a child process of this one (the
+    /// same executable), its output in <c>WORK/train-STAGES.log</c>. Disposing kills it if it still runs.
+    /// </summary>
+    sealed class SecondLane : IDisposable
+    {
+        readonly System.Diagnostics.Process _process;
+        readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+        readonly Task _copy;
+
+        public string LogPath { get; }
+
+        SecondLane(System.Diagnostics.Process process, string logPath, Task copy) => (_process, LogPath, _copy) = (process, logPath, copy);
+
+        public static SecondLane Start(Settings s, string stages)
+        {
+            // The `sdxl` executable runs itself; under `dotnet sdxl.dll` (or a test host) the dotnet host runs the CLI assembly.
+            var cli = typeof(TrainCommand).Assembly.Location;
+            var self = Environment.ProcessPath;
+            bool apphost = self is not null && Path.GetFileNameWithoutExtension(self).Equals(Path.GetFileNameWithoutExtension(cli), StringComparison.Ordinal);
+            var host = apphost ? self! : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH")
+                ?? (self is not null && Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase) ? self : "dotnet");
+            var start = new System.Diagnostics.ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            if (!apphost) start.ArgumentList.Add(cli);
+            var args = new List<string> { "train", "--stage", stages, "--threads", "1", "--work", s.Work, "--out", s.Out,
+                "--seed", s.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture), "--scale", s.Scale.ToString("R", System.Globalization.CultureInfo.InvariantCulture) };
+            if (s.LossWeighting is not null) args.AddRange(new[] { "--loss-weighting", s.LossWeighting });
+            if (s.SigmaSampler is not null) args.AddRange(new[] { "--sigma-sampler", s.SigmaSampler });
+            foreach (var a in args) start.ArgumentList.Add(a);
+            var logPath = Path.Combine(s.Work, $"train-{stages.Replace(',', '-')}.log");
+            var process = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException($"could not start {host}");
+            var log = new StreamWriter(logPath) { AutoFlush = true };
+            var copy = Task.WhenAll(process.StandardOutput.BaseStream.CopyToAsync(log.BaseStream), process.StandardError.BaseStream.CopyToAsync(log.BaseStream))
+                .ContinueWith(_ => log.Dispose(), TaskScheduler.Default);
+            return new SecondLane(process, logPath, copy);
+        }
+
+        /// <summary>Waits for the lane; its wall-clock time, or an error with the end of its log.</summary>
+        public TimeSpan Wait(CancellationToken cancel)
+        {
+            _process.WaitForExitAsync(cancel).GetAwaiter().GetResult();
+            _copy.GetAwaiter().GetResult();
+            var time = _clock.Elapsed;
+            if (_process.ExitCode != 0)
+            {
+                var tail = File.ReadLines(LogPath).TakeLast(8);
+                throw new InvalidOperationException($"the second training process (refiner, taesd) failed with exit code {_process.ExitCode}; its log {LogPath} ends:\n{string.Join("\n", tail)}");
+            }
+            return time;
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                try { _process.Kill(entireProcessTree: true); _process.WaitForExit(); }
+                catch (InvalidOperationException) { /* it ended meanwhile */ }
+            }
+            _process.Dispose();
+        }
+    }
 }

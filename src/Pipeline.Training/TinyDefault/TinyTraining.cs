@@ -28,20 +28,28 @@ public static class TinyTraining
     public static void Run(TinyTrainingPlan plan, string workFolder, string outputFolder, string stages, Action<TinyTrainingEvent> report,
         CancellationToken cancel = default)
     {
+        var wanted = ParseStages(stages);
         Directory.CreateDirectory(workFolder);
         Directory.CreateDirectory(outputFolder);
-        var wanted = stages.ToLowerInvariant() switch
-        {
-            "all" => new[] { "vae", "base", "refiner", "taesd" },
-            "vae" or "base" or "refiner" or "taesd" or "taesd-encoder" => new[] { stages.ToLowerInvariant() },
-            _ => throw new ArgumentException($"unknown training stage '{stages}'; valid: all, vae, base, refiner, taesd, taesd-encoder"),
-        };
         var vaePath = Path.Combine(workFolder, VaeFile);
         if (wanted.Contains("vae")) TrainVae(plan, vaePath, report, cancel);
         if (wanted.Contains("base")) TrainDiffusion(plan, SdxlModelConfig.TinyBase, vaePath, Path.Combine(outputFolder, BaseFile), workFolder, refiner: false, report, cancel);
         if (wanted.Contains("refiner")) TrainDiffusion(plan, SdxlModelConfig.TinyRefiner, vaePath, Path.Combine(outputFolder, RefinerFile), workFolder, refiner: true, report, cancel);
         if (wanted.Contains("taesd")) TrainTaesd(plan, Path.Combine(outputFolder, BaseFile), vaePath, Path.Combine(outputFolder, TaesdFile), report, cancel);
         if (wanted.Contains("taesd-encoder")) TrainTaesdEncoder(plan, Path.Combine(outputFolder, BaseFile), vaePath, Path.Combine(outputFolder, TaesdEncoderFile), report, cancel);
+    }
+
+    /// <summary>The stages one run trains: "all" (vae, base, refiner, taesd) or a comma-separated list of
+    /// vae, base, refiner, taesd, taesd-encoder (e.g. "refiner,taesd"); they run in that order.</summary>
+    public static IReadOnlyList<string> ParseStages(string stages)
+    {
+        ArgumentNullException.ThrowIfNull(stages);
+        var names = stages.ToLowerInvariant().Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (names.Length == 1 && names[0] == "all") return new[] { "vae", "base", "refiner", "taesd" };
+        var unknown = names.Where(n => n is not ("vae" or "base" or "refiner" or "taesd" or "taesd-encoder")).ToList();
+        if (names.Length == 0 || unknown.Count > 0)
+            throw new ArgumentException($"unknown training stage '{(unknown.Count > 0 ? unknown[0] : stages)}'; valid: all, or a comma-separated list of vae, base, refiner, taesd, taesd-encoder");
+        return names.Distinct().ToList();
     }
 
     /// <summary>

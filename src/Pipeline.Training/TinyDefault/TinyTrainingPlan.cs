@@ -32,7 +32,7 @@ public sealed record TinyTrainingPlan(
     public IReadOnlyList<DiffusionStage> EffectiveBaseStages => BaseStages ?? new[]
     {
         new DiffusionStage("low-res 32x32", 500, WorldBuckets.Single(32, 32)),
-        new DiffusionStage("64x64", 2500, WorldBuckets.Single(64, 64)),
+        new DiffusionStage("64x64", 3000, WorldBuckets.Single(64, 64)),
         new DiffusionStage("multi-aspect", 800, WorldBuckets.MultiAspect, LearningRate: 5e-4, WarmupSteps: 20),
     };
 
