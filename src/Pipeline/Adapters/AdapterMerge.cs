@@ -117,7 +117,8 @@ public sealed class AdapterMerge : IDisposable
                 throw new ArgumentException($"adapter '{adapter.Name}': the delta of module '{module.Name}' has NaN or infinite values ({string.Join(", ", module.Delta.Factors.Select(f => $"'{f.Key}'"))})");
             if (target.Transposed) delta = delta.t();
             var region = target.Rows is { } r ? sum.narrow(0, r.Start, r.Length) : sum;
-            region.add_(delta, strength);
+            using var alpha = strength.ToScalar();   // explicit and alive through the call: an implicit one may be finalised mid-call
+            region.add_(delta, alpha);
             rows.Add(target.Rows ?? new RowSlice(0, parameter.shape[0]));
         }
         var original = parameter.detach().clone();

@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -74,8 +75,9 @@ public sealed class GroupNormStatistics : IDisposable
         long count = grouped.shape[2];
         if (_recorded!.TryGetValue(norm, out var acc))
         {
-            acc.Sum.add_(sum);
-            acc.SumOfSquares.add_(squares);
+            using var one = 1.0.ToScalar();   // add_(t) alone makes its alpha a temporary Scalar the finaliser may free mid-call
+            acc.Sum.add_(sum, one);
+            acc.SumOfSquares.add_(squares, one);
             _recorded[norm] = (acc.Sum, acc.SumOfSquares, acc.Count + count);
         }
         else _recorded[norm] = (sum.DetachFromDisposeScope(), squares.DetachFromDisposeScope(), count);

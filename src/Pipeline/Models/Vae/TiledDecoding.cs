@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Pipeline.Models.Vae;
@@ -143,7 +144,8 @@ public static class TiledDecoding
             var weight = outer(wy, wx).to(decoded.dtype);
             var rows = (tile.Top * factor)..((tile.Top + tile.Height) * factor);
             var cols = (tile.Left * factor)..((tile.Left + tile.Width) * factor);
-            sum[.., .., rows, cols].add_(decoded * weight);   // the weights form a partition of unity
+            using var one = 1.0.ToScalar();   // add_(t) alone makes its alpha a temporary Scalar the finaliser may free mid-call
+            sum[.., .., rows, cols].add_(decoded * weight, one);   // the weights form a partition of unity
         }
         return sum!.MoveToOuterDisposeScope();
     }
