@@ -78,12 +78,10 @@ public sealed class VaeTrainer : Trainer
         var x = batch.Images.to(ScalarType.Float32, Vae.parameters().First().device);
         _copy?.PullWeights();
         var vae = Computing;
-        DiagonalGaussianDistribution posterior;
+        DiagonalGaussianDistribution posterior;   // in float32 whatever the compute dtype
         using (Settings.DecoderOnly ? no_grad() : null)
-        {
-            if (_copy is null) posterior = vae.Encode(x);
-            else using (var moments = vae.EncodeMoments(x)) posterior = new DiagonalGaussianDistribution(moments.to(ScalarType.Float32));
-        }
+        using (var moments = vae.EncodeMoments(x))
+            posterior = new DiagonalGaussianDistribution(moments.to(ScalarType.Float32));
         using var disposePosterior = posterior;
         var z = posterior.Sample(_random.Normal(posterior.Mean.shape, CPU));
         var reconstruction = vae.Decode(z).to(ScalarType.Float32);

@@ -61,10 +61,10 @@ public static class Convolutions
     /// <summary><paramref name="conv"/> applied to <paramref name="x"/>, on padded channels where <see cref="RunsPadded"/> says so.</summary>
     public static Tensor Forward(Conv2d conv, Tensor x)
     {
-        var weight = conv.weight!;
-        long cout = weight.shape[0], cin = weight.shape[1] * conv.groups;
-        long stride = conv.stride.Max();
+        // The module's own channel counts and stride (stored values: no native call on the common path).
+        long cin = conv.in_channels, cout = conv.out_channels, stride = Math.Max(conv.stride[0], conv.stride[^1]);
         if (!RunsPadded(cin, cout, stride, x.dtype, x.device_type)) return conv.call(x);
+        var weight = conv.weight!;
         if (conv.groups != 1 || conv.padding_mode != PaddingModes.Zeros || conv.padding_type is not null)
             throw new NotSupportedException($"a CPU convolution with {cin}→{cout} channels runs on channels padded to multiples of {ChannelMultiple}, " +
                 $"which needs groups 1 and explicit zero padding (got groups {conv.groups}, {conv.padding_mode}, {conv.padding_type?.ToString() ?? "explicit"})");
