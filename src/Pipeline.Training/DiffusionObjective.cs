@@ -23,6 +23,7 @@ public sealed class DiffusionObjective : IDisposable
     readonly Dictionary<string, (int[] ClipL, int[] OpenClip)> _tokens = new();
     readonly bool _graphThroughFrozen;
     readonly Models.Vae.AutoencoderKL? _encoder;   // a copy of the VAE in EncodeDType, when that differs from the VAE's
+    readonly LatentCache? _cache;
 
     /// <param name="graphThroughFrozen">record the graph through frozen text encoders too (text-encoder LoRA training)</param>
     public DiffusionObjective(SdxlModel model, DiffusionTrainingSettings settings, bool graphThroughFrozen = false)
@@ -40,6 +41,7 @@ public sealed class DiffusionObjective : IDisposable
             foreach (var (name, p) in _encoder.named_parameters()) p.copy_(source[name]);
             foreach (var p in _encoder.parameters()) p.requires_grad = false;
         }
+        if (settings.LatentCacheSize > 0) _cache = new LatentCache(settings.LatentCacheSize);
         LossFunction = new StandardDiffusionLoss(settings.SigmaSampler ?? ModelNoiseScales(model, settings),
             settings.LossWeighting, DiffusionLossType.L2, settings.OffsetNoiseLevel);
     }
@@ -47,6 +49,9 @@ public sealed class DiffusionObjective : IDisposable
     /// <summary>sgm's default: uniform over [MinIdx, MaxIdx) of the model's own discrete noise scales.</summary>
     static DiscreteSampling ModelNoiseScales(SdxlModel model, DiffusionTrainingSettings settings) =>
         new(new LegacyDDPMDiscretization(NumTimesteps: model.Config.NumTimesteps), model.Config.NumTimesteps, settings.MinIdx, settings.MaxIdx);
+
+    /// <summary>The posterior cache (<see cref="DiffusionTrainingSettings.LatentCacheSize"/> > 0), else null.</summary>
+    public LatentCache? LatentCache => _cache;
 
     /// <summary>The loss, with its sigma sampler and weighting.</summary>
     public StandardDiffusionLoss LossFunction { get; }
@@ -83,7 +88,11 @@ public sealed class DiffusionObjective : IDisposable
         Tensor latents;
         using (no_grad())
         {
-            using var posterior = (_encoder ?? _model.FirstStage).Encode(batch.Images.to(_model.Device));
+            var encoder = _encoder ?? _model.FirstStage;
+            using var moments = _cache is null
+                ? encoder.EncodeMoments(batch.Images.to(_model.Device))
+                : _cache.Moments(batch.Images, images => encoder.EncodeMoments(images.to(_model.Device)));
+            using var posterior = new Models.Vae.DiagonalGaussianDistribution(moments);
             var z = (_settings.SampleLatents ? posterior.Sample(_random.Normal(posterior.Mean.shape, CPU)) : posterior.Mode()).to(ScalarType.Float32);
             latents = (z * _model.FirstStage.Config.ScaleFactor).to(_model.ComputeDType);
         }
@@ -103,5 +112,6 @@ public sealed class DiffusionObjective : IDisposable
         _random.Dispose();
         _ucg.Dispose();
         _encoder?.Dispose();
+        _cache?.Dispose();
     }
 }

@@ -36,6 +36,9 @@ public sealed class DiffusionTrainer : Trainer
         _objective = new DiffusionObjective(model, settings);
     }
 
+    /// <summary>The VAE posterior cache (<see cref="DiffusionTrainingSettings.LatentCacheSize"/> > 0), else null.</summary>
+    public LatentCache? LatentCache => _objective.LatentCache;
+
     /// <summary>The loss this trainer minimises, with its sigma sampler and weighting.</summary>
     public StandardDiffusionLoss LossFunction => _objective.LossFunction;
 

@@ -29,6 +29,7 @@ public static class TinyTraining
         CancellationToken cancel = default)
     {
         var wanted = ParseStages(stages);
+        if (plan.DataEpochs < 1) throw new ArgumentException($"data epochs {plan.DataEpochs} must be >= 1 (1: every batch new)");
         Directory.CreateDirectory(workFolder);
         Directory.CreateDirectory(outputFolder);
         var vaePath = Path.Combine(workFolder, VaeFile);
@@ -180,17 +181,21 @@ public static class TinyTraining
         for (int i = 0; i < stages.Count; i++)
         {
             var stage = stages[i];
-            var world = plan.World(100 * (i + 1) + (refiner ? 1000 : 0), refiner ? plan.RefinerBatch : plan.BaseBatch, stage.Buckets);
+            int batchSize = refiner ? plan.RefinerBatch : plan.BaseBatch;
+            var world = plan.World(100 * (i + 1) + (refiner ? 1000 : 0), batchSize, stage.Buckets);
             if (refiner) world = world.HighQuality();
+            long distinct = plan.DistinctBatches(stage.Steps);
+            ITrainingData data = plan.DataEpochs > 1 ? new RepeatingData(new ShapeWorldData(world), distinct) : new ShapeWorldData(world);
             var settings = new DiffusionTrainingSettings
             {
                 Steps = stage.Steps, LearningRate = stage.LearningRate, WarmupSteps = stage.WarmupSteps, Decay = LearningRateDecay.Cosine,
                 EmaDecay = plan.EmaDecay, Seed = plan.Seed + 10 * (i + 1), MaxIdx = refiner ? plan.RefinerMaxIdx : null,
                 EncodeDType = plan.Bf16Encode && model.Device.type == TorchSharp.DeviceType.CPU && Runtime.ComputePrecision.CpuHasNativeBf16 ? ScalarType.BFloat16 : null,
+                LatentCacheSize = plan.DataEpochs > 1 ? distinct * batchSize : 0,
             };
             if (plan.LossWeighting is { } weighting) settings = settings with { LossWeighting = weighting };
             if (!refiner && plan.SigmaSampler is { } sigmas) settings = settings with { SigmaSampler = sigmas };
-            using var trainer = new DiffusionTrainer(model, new ShapeWorldData(world), settings);
+            using var trainer = new DiffusionTrainer(model, data, settings);
             string label = $"{name}: {stage.Name}";
             trainer.Train(new TrainingCallbacks(OnStep: p => report(new(label, p)),
                 SampleEvery: Math.Max(1, stage.Steps / 2), OnSample: step => WriteSamples(model, Path.Combine(workFolder, $"samples-{name}-{i}-{step}.png"))),

@@ -16,7 +16,9 @@ public sealed record DiffusionStage(string Name, long Steps, IReadOnlyList<Image
 /// encode their images with a bfloat16 copy of the VAE where the CPU has native bf16 (2.2× faster encoding, about a third
 /// of a base step saved; other CPUs and GPUs encode in float32). <see cref="Bf16Vae"/>: both VAE phases train
 /// mixed-precision on such CPUs (a bfloat16 <see cref="ComputeCopy"/> computes, float32 master weights; 1.5–1.7× faster
-/// steps); elsewhere in float32.
+/// steps); elsewhere in float32. <see cref="DataEpochs"/>: each diffusion stage trains on
+/// ⌈steps / DataEpochs⌉ distinct batches of its world, visited DataEpochs times (<see cref="RepeatingData"/>), with a
+/// <see cref="LatentCache"/> holding all of them, so epochs after the first skip the frozen encoder; 1: every batch new.
 /// </summary>
 public sealed record TinyTrainingPlan(
     long Seed = 20251126,
@@ -27,8 +29,12 @@ public sealed record TinyTrainingPlan(
     int RefinerBatch = 64, long RefinerSteps = 3000, int RefinerMaxIdx = 200,
     double EmaDecay = 0.999, double CropProbability = 0.5,
     long TaesdSteps = 600, int TaesdChannels = 32, double TaesdLearningRate = 2e-3,
-    ILossWeighting? LossWeighting = null, ISigmaSampler? SigmaSampler = null, bool Bf16Encode = true, bool Bf16Vae = true)
+    ILossWeighting? LossWeighting = null, ISigmaSampler? SigmaSampler = null, bool Bf16Encode = true, bool Bf16Vae = true,
+    int DataEpochs = 4)
 {
+    /// <summary>The distinct batches a diffusion stage of <paramref name="steps"/> steps draws (<see cref="DataEpochs"/> passes over them).</summary>
+    public long DistinctBatches(long steps) => Math.Max(1, (steps + DataEpochs - 1) / DataEpochs);
+
     public IReadOnlyList<DiffusionStage> EffectiveBaseStages => BaseStages ?? new[]
     {
         new DiffusionStage("low-res 32x32", 500, WorldBuckets.Single(32, 32)),
