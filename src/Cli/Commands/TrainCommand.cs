@@ -106,7 +106,6 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
     sealed class SecondLane : IDisposable
     {
         readonly System.Diagnostics.Process _process;
-        readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
         readonly Task _copy;
 
         public string LogPath { get; }
@@ -136,12 +135,12 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             return new SecondLane(process, logPath, copy);
         }
 
-        /// <summary>Waits for the lane; its wall-clock time, or an error with the end of its log.</summary>
+        /// <summary>Waits for the lane; its wall-clock time from start to exit (not to this wait), or an error with the end of its log.</summary>
         public TimeSpan Wait(CancellationToken cancel)
         {
             _process.WaitForExitAsync(cancel).GetAwaiter().GetResult();
             _copy.GetAwaiter().GetResult();
-            var time = _clock.Elapsed;
+            var time = _process.ExitTime - _process.StartTime;
             if (_process.ExitCode != 0)
             {
                 var tail = File.ReadLines(LogPath).TakeLast(8);
