@@ -107,6 +107,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
     {
         readonly System.Diagnostics.Process _process;
         readonly Task _copy;
+        readonly DateTime _started = DateTime.Now;
 
         public string LogPath { get; }
 
@@ -140,7 +141,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         {
             _process.WaitForExitAsync(cancel).GetAwaiter().GetResult();
             _copy.GetAwaiter().GetResult();
-            var time = _process.ExitTime - _process.StartTime;
+            var time = _process.ExitTime - _started;   // StartTime cannot be read once the process has exited
             if (_process.ExitCode != 0)
             {
                 var tail = File.ReadLines(LogPath).TakeLast(8);
