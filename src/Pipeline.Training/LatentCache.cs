@@ -64,17 +64,18 @@ public sealed class LatentCache : IDisposable
         return stack(rows).MoveToOuterDisposeScope();
     }
 
-    /// <summary>One key per image: SHA-256 (first 128 bits) of its shape, dtype and bytes.</summary>
+    /// <summary>One key per image: SHA-256 (first 128 bits) of its shape, dtype and bytes (one hasher, reset per image).</summary>
     static UInt128[] Keys(Tensor images)
     {
         using var cpu = images.to(CPU).contiguous();
         var keys = new UInt128[cpu.shape[0]];
+        var header = System.Text.Encoding.ASCII.GetBytes($"{cpu.dtype}[{string.Join(",", cpu.shape.Skip(1))}]");
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         Span<byte> digest = stackalloc byte[32];
         for (int i = 0; i < keys.Length; i++)
         {
             using var image = cpu[i];
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            hash.AppendData(System.Text.Encoding.ASCII.GetBytes($"{image.dtype}[{string.Join(",", image.shape)}]"));
+            hash.AppendData(header);
             hash.AppendData(image.bytes);
             hash.GetHashAndReset(digest);
             keys[i] = System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(digest);
