@@ -72,7 +72,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             }
             catch (OperationCanceledException)
             {
-                AnsiConsole.MarkupLine("[yellow]cancelled[/]: finished stages are kept in the work folder; rerun to continue");
+                AnsiConsole.MarkupLine($"[yellow]cancelled[/]: finished stages and the running stages' training state (written where they stopped, and every {plan.CheckpointEvery} steps) are kept in {Markup.Escape(s.Work)}; rerun the same command to resume");
                 return ExitCodes.Cancelled;
             }
         });
@@ -150,14 +150,22 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             return time;
         }
 
+        /// <summary>Stops the lane if it still runs: asked like Ctrl+C first (on Unix, SIGINT: it writes its training state
+        /// at the step it stopped), killed if it has not exited within 20 s.</summary>
         public void Dispose()
         {
-            if (!_process.HasExited)
+            try
             {
-                try { _process.Kill(entireProcessTree: true); _process.WaitForExit(); }
-                catch (InvalidOperationException) { /* it ended meanwhile */ }
+                if (!_process.HasExited && !OperatingSystem.IsWindows()) _ = Interrupt(_process.Id, SigInt);
+                if (!_process.WaitForExit(TimeSpan.FromSeconds(20))) { _process.Kill(entireProcessTree: true); _process.WaitForExit(); }
             }
+            catch (InvalidOperationException) { /* it ended meanwhile */ }
             _process.Dispose();
         }
+
+        const int SigInt = 2;
+
+        [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+        static extern int Interrupt(int pid, int signal);
     }
 }

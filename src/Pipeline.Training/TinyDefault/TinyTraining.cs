@@ -30,6 +30,7 @@ public static class TinyTraining
     {
         var wanted = ParseStages(stages);
         if (plan.DataEpochs < 1) throw new ArgumentException($"data epochs {plan.DataEpochs} must be >= 1 (1: every batch new)");
+        if (plan.CheckpointEvery < 1) throw new ArgumentException($"checkpoint interval {plan.CheckpointEvery} must be >= 1 step");
         Directory.CreateDirectory(workFolder);
         Directory.CreateDirectory(outputFolder);
         var vaePath = Path.Combine(workFolder, VaeFile);
@@ -60,7 +61,8 @@ public static class TinyTraining
     static void TrainVae(TinyTrainingPlan plan, string vaePath, Action<TinyTrainingEvent> report, CancellationToken cancel)
     {
         if (File.Exists(vaePath)) { report(new("vae", Message: $"{vaePath} exists: skipped")); return; }
-        var phase1 = Path.Combine(Path.GetDirectoryName(vaePath)!, "vae-phase1.safetensors");
+        var work = Path.GetDirectoryName(Path.GetFullPath(vaePath))!;
+        var phase1 = Path.Combine(work, "vae-phase1.safetensors");
         manual_seed(plan.Seed);
         using var vae = new AutoencoderKL(SdxlModelConfig.TinyBase.Vae);
         ScalarType? compute = plan.Bf16Vae && Runtime.ComputePrecision.CpuHasNativeBf16 ? ScalarType.BFloat16 : null;
@@ -79,7 +81,8 @@ public static class TinyTraining
                 Decay = LearningRateDecay.Cosine, Seed = plan.Seed, ComputeDType = compute,
             };
             using (var trainer = new VaeTrainer(vae, new ShapeWorldData(plan.World(0, plan.VaeBatch, WorldBuckets.MultiAspect)), settings))
-                trainer.Train(new TrainingCallbacks(OnStep: p => report(new("vae phase 1", p))), cancel: cancel);
+                TrainWithState(trainer, StatePath(work, "vae-phase-1"), plan.CheckpointEvery, new TrainingCallbacks(OnStep: p => report(new("vae phase 1", p))),
+                    "vae phase 1", report, cancel);
             SafeTensorsWriter.Write(phase1, vae.state_dict().Select(kv => new KeyValuePair<string, Tensor>(kv.Key, kv.Value)).ToList());
         }
         var refine = new VaeTrainingSettings
@@ -90,13 +93,15 @@ public static class TinyTraining
         };
         using (var trainer = new VaeTrainer(vae, new ShapeWorldData(plan.World(1, plan.VaeBatch, WorldBuckets.MultiAspect)), refine))
         {
-            trainer.Train(new TrainingCallbacks(OnStep: p => report(new("vae phase 2", p))), cancel: cancel);
+            TrainWithState(trainer, StatePath(work, "vae-phase-2"), plan.CheckpointEvery, new TrainingCallbacks(OnStep: p => report(new("vae phase 2", p))),
+                "vae phase 2", report, cancel);
             trainer.Ema?.CopyTo();   // the EMA weights are the VAE
         }
         double scale = VaeTrainer.MeasureScaleFactor(vae, new ShapeWorldData(plan.World(7, 32, WorldBuckets.MultiAspect)), batches: 4, seed: plan.Seed);
         report(new("vae", Message: $"latent scale factor 1/std = {scale:F4}"));
         var tensors = vae.state_dict().Select(kv => new KeyValuePair<string, Tensor>(kv.Key, kv.Value)).ToList();
         SafeTensorsWriter.Write(vaePath, tensors, new Dictionary<string, string> { ["scale_factor"] = scale.ToString("R", System.Globalization.CultureInfo.InvariantCulture) });
+        DeleteStates(work, "vae-phase-1", "vae-phase-2");
     }
 
     /// <summary>
@@ -154,10 +159,12 @@ public static class TinyTraining
             Steps = plan.TaesdSteps, LearningRate = plan.TaesdLearningRate, WarmupSteps = Math.Min(20, plan.TaesdSteps / 4 + 1),
             Decay = LearningRateDecay.Cosine, Seed = plan.Seed + offset,
         };
+        var work = Path.GetDirectoryName(Path.GetFullPath(vaePath))!;
         using (var trainer = trainerOf(vae, network, new ShapeWorldData(plan.World(offset, plan.VaeBatch, WorldBuckets.MultiAspect)), settings))
-            trainer.Train(new TrainingCallbacks(OnStep: p => report(new(stage, p))), cancel: cancel);
+            TrainWithState(trainer, StatePath(work, stage), plan.CheckpointEvery, new TrainingCallbacks(OnStep: p => report(new(stage, p))), stage, report, cancel);
         SafeTensorsWriter.Write(outPath, network.named_parameters().Select(p => new KeyValuePair<string, Tensor>(p.name, p.parameter.detach())).ToList(),
             new Dictionary<string, string> { ["pipeline.trained_by"] = "TinyTraining", ["pipeline.plan"] = plan.ToString() }, (_, _) => ScalarType.Float16);
+        DeleteStates(work, stage);
         report(new(stage, Message: $"wrote {outPath} ({new FileInfo(outPath).Length / 1e6:F1} MB)"));
     }
 
@@ -178,9 +185,14 @@ public static class TinyTraining
         var stages = refiner
             ? new[] { new DiffusionStage("refiner", plan.RefinerSteps, WorldBuckets.MultiAspect) }
             : plan.EffectiveBaseStages;
+        // A stage's state file holds the whole model, so a run resumes at the last stage that left one and skips the
+        // stages before it (their result is in those weights).
+        var states = Enumerable.Range(0, stages.Count).Select(i => $"{name}-stage-{i}").ToArray();
+        int resumeAt = Array.FindLastIndex(states, n => File.Exists(StatePath(workFolder, n)));
         for (int i = 0; i < stages.Count; i++)
         {
             var stage = stages[i];
+            if (i < resumeAt) { report(new($"{name}: {stage.Name}", Message: $"done (held by {StatePath(workFolder, states[resumeAt])})")); continue; }
             int batchSize = refiner ? plan.RefinerBatch : plan.BaseBatch;
             var world = plan.World(100 * (i + 1) + (refiner ? 1000 : 0), batchSize, stage.Buckets);
             if (refiner) world = world.HighQuality();
@@ -197,15 +209,52 @@ public static class TinyTraining
             if (!refiner && plan.SigmaSampler is { } sigmas) settings = settings with { SigmaSampler = sigmas };
             using var trainer = new DiffusionTrainer(model, data, settings);
             string label = $"{name}: {stage.Name}";
-            trainer.Train(new TrainingCallbacks(OnStep: p => report(new(label, p)),
-                SampleEvery: Math.Max(1, stage.Steps / 2), OnSample: step => WriteSamples(model, Path.Combine(workFolder, $"samples-{name}-{i}-{step}.png"))),
-                cancel: cancel);
+            int index = i;
+            TrainWithState(trainer, StatePath(workFolder, states[i]), plan.CheckpointEvery, new TrainingCallbacks(OnStep: p => report(new(label, p)),
+                SampleEvery: Math.Max(1, stage.Steps / 2), OnSample: step => WriteSamples(model, Path.Combine(workFolder, $"samples-{name}-{index}-{step}.png"))),
+                label, report, cancel);
             // The EMA weights become the model for the next stage (and the shipped weights at the end).
             trainer.Ema?.CopyTo();
             report(new(label, Message: $"finished {stage.Steps} steps"));
         }
         model.Save(outPath, ScalarType.Float16, new Dictionary<string, string> { ["pipeline.trained_by"] = "TinyTraining", ["pipeline.plan"] = plan.ToString() });
+        DeleteStates(workFolder, states);
         report(new(name, Message: $"wrote {outPath} ({new FileInfo(outPath).Length / 1e6:F1} MB)"));
+    }
+
+    /// <summary>The training-state file of <paramref name="name"/> (a VAE phase, a diffusion stage, a distillation) in the work folder.</summary>
+    public static string StatePath(string workFolder, string name) => Path.Combine(workFolder, name + ".state");
+
+    /// <summary>
+    /// Trains <paramref name="trainer"/> to its end with a state file: resumes from <paramref name="statePath"/> when it
+    /// exists (bit-exactly: weights, optimiser, EMA and generators), writes it every <paramref name="every"/> steps and
+    /// at the end, so a crashed run loses at most <paramref name="every"/> steps; a cancelled one (which stops between
+    /// steps) writes it at the step it stopped and loses nothing.
+    /// </summary>
+    static void TrainWithState(Trainer trainer, string statePath, long every, TrainingCallbacks callbacks, string label,
+        Action<TinyTrainingEvent> report, CancellationToken cancel)
+    {
+        if (File.Exists(statePath))
+        {
+            trainer.LoadState(statePath);
+            report(new(label, Message: $"resumed at step {trainer.Step} of {trainer.TotalSteps} from {statePath}"));
+        }
+        try
+        {
+            trainer.Train(callbacks with { CheckpointEvery = every, OnCheckpoint = _ => trainer.SaveState(statePath) }, cancel: cancel);
+        }
+        catch (OperationCanceledException)
+        {
+            trainer.SaveState(statePath);   // cancellation stops between steps: the state is whole
+            report(new(label, Message: $"stopped at step {trainer.Step} of {trainer.TotalSteps}; state in {statePath}"));
+            throw;
+        }
+        if (trainer.Step % every != 0) trainer.SaveState(statePath);
+    }
+
+    static void DeleteStates(string workFolder, params string[] names)
+    {
+        foreach (var n in names) File.Delete(StatePath(workFolder, n));
     }
 
     /// <summary>A labelled grid of 8 evaluation prompts (64×64, 20 steps, CFG 2) from the current weights.</summary>

@@ -19,6 +19,9 @@ public sealed record DiffusionStage(string Name, long Steps, IReadOnlyList<Image
 /// steps); elsewhere in float32. <see cref="DataEpochs"/>: each diffusion stage trains on
 /// ⌈steps / DataEpochs⌉ distinct batches of its world, visited DataEpochs times (<see cref="RepeatingData"/>), with a
 /// <see cref="LatentCache"/> holding all of them, so epochs after the first skip the frozen encoder; 1: every batch new.
+/// <see cref="CheckpointEvery"/>: every VAE phase, diffusion stage and distillation writes its training state to the work
+/// folder that often (and at its end), and a rerun resumes from it bit-exactly, so an interrupted run loses at most that
+/// many steps (about 2 min of the 64×64 base stage at 200).
 /// </summary>
 public sealed record TinyTrainingPlan(
     long Seed = 20251126,
@@ -30,7 +33,7 @@ public sealed record TinyTrainingPlan(
     double EmaDecay = 0.999, double CropProbability = 0.5,
     long TaesdSteps = 600, int TaesdChannels = 32, double TaesdLearningRate = 2e-3,
     ILossWeighting? LossWeighting = null, ISigmaSampler? SigmaSampler = null, bool Bf16Encode = true, bool Bf16Vae = true,
-    int DataEpochs = 4)
+    int DataEpochs = 4, long CheckpointEvery = 200)
 {
     /// <summary>The distinct batches a diffusion stage of <paramref name="steps"/> steps draws (<see cref="DataEpochs"/> passes over them).</summary>
     public long DistinctBatches(long steps) => Math.Max(1, (steps + DataEpochs - 1) / DataEpochs);

@@ -1,0 +1,83 @@
+using Pipeline.Training.TinyDefault;
+using Xunit;
+
+namespace Pipeline.Tests.Training;
+
+/// <summary>
+/// An interrupted <c>sdxl train</c> keeps each running stage's training state in the work folder (every
+/// <see cref="TinyTrainingPlan.CheckpointEvery"/> steps, and at the step where a cancellation stopped it) and the rerun
+/// resumes from it: the weights come out bit for bit as from an uninterrupted run. A crash loses the steps since the
+/// last checkpoint; a cancellation loses none.
+/// </summary>
+public sealed class TinyTrainingResumeTests
+{
+    // Every stage a few steps of a few images: VAE 3 + 6 steps, base 2 + 12 + 3.
+    static readonly TinyTrainingPlan Plan = new TinyTrainingPlan(VaeBatch: 4, BaseBatch: 4, CheckpointEvery: 2).Scaled(0.004);
+
+    /// <summary>Trains vae and base; at step <paramref name="stopAt"/> of <paramref name="stopIn"/> it cancels, or with
+    /// <paramref name="crash"/> throws from the progress report as a failing step would.</summary>
+    static List<TinyTrainingEvent> Run(string work, string models, string? stopIn = null, long stopAt = 0, List<TinyTrainingEvent>? events = null,
+        bool crash = false)
+    {
+        events ??= new List<TinyTrainingEvent>();
+        using var cancel = new CancellationTokenSource();
+        TinyTraining.Run(Plan, work, models, "vae,base", e =>
+        {
+            events.Add(e);
+            if (e.Stage != stopIn || e.Progress?.Step != stopAt) return;
+            if (crash) throw new InvalidOperationException("simulated crash");
+            cancel.Cancel();
+        }, cancel.Token);
+        return events;
+    }
+
+    [Fact]
+    public void A_run_cancelled_in_the_vae_and_crashed_in_the_base_resumes_to_the_same_weights()
+    {
+        var dir = Directory.CreateTempSubdirectory("tiny-resume").FullName;
+        try
+        {
+            string Work(string n) => Path.Combine(dir, n, "work");
+            string Models(string n) => Path.Combine(dir, n, "models");
+            Run(Work("straight"), Models("straight"));
+
+            // Cancelled after step 3 of the VAE's second phase: its state holds step 3 (the periodic one had step 2).
+            Assert.Throws<OperationCanceledException>(() => Run(Work("stopped"), Models("stopped"), "vae phase 2", 3));
+            Assert.True(File.Exists(TinyTraining.StatePath(Work("stopped"), "vae-phase-2")));
+            Assert.False(File.Exists(Path.Combine(Work("stopped"), TinyTraining.VaeFile)));
+
+            // The rerun resumes the VAE at step 3, then crashes after step 5 of the base's second stage (its state: step 4).
+            var second = new List<TinyTrainingEvent>();
+            Assert.Equal("simulated crash", Assert.Throws<InvalidOperationException>(() => Run(Work("stopped"), Models("stopped"), "base: 64x64", 5, second, crash: true)).Message);
+            Assert.Contains(second, e => e.Stage == "vae phase 2" && e.Message is { } m && m.StartsWith("resumed at step 3 of 6"));
+            Assert.Equal(4, second.First(e => e.Stage == "vae phase 2" && e.Progress is not null).Progress!.Step);
+            Assert.False(File.Exists(TinyTraining.StatePath(Work("stopped"), "vae-phase-2")));   // the VAE finished: its states are gone
+            Assert.True(File.Exists(TinyTraining.StatePath(Work("stopped"), "base-stage-1")));
+            Assert.False(File.Exists(Path.Combine(Models("stopped"), TinyTraining.BaseFile)));
+
+            var third = Run(Work("stopped"), Models("stopped"));
+            Assert.Contains(third, e => e.Stage == "base: 64x64" && e.Message is { } m && m.StartsWith("resumed at step 4 of 12"));
+            Assert.Contains(third, e => e.Stage == "base: low-res 32x32" && e.Message is { } m && m.StartsWith("done (held by"));
+            Assert.Equal(5, third.First(e => e.Stage == "base: 64x64" && e.Progress is not null).Progress!.Step);   // step 5 again, not 1
+            Assert.DoesNotContain(third, e => e.Stage.StartsWith("vae") && e.Progress is not null);
+
+            Assert.Equal(File.ReadAllBytes(Path.Combine(Models("straight"), TinyTraining.BaseFile)),
+                File.ReadAllBytes(Path.Combine(Models("stopped"), TinyTraining.BaseFile)));
+            Assert.Empty(Directory.GetFiles(Work("stopped"), "*.state"));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public void A_checkpoint_interval_below_one_step_is_refused_before_any_work()
+    {
+        var dir = Directory.CreateTempSubdirectory("tiny-resume-bad").FullName;
+        try
+        {
+            var e = Assert.Throws<ArgumentException>(() => TinyTraining.Run(Plan with { CheckpointEvery = 0 }, dir, dir, "vae", _ => { }));
+            Assert.Contains("checkpoint interval 0", e.Message);
+            Assert.Empty(Directory.GetFileSystemEntries(dir));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+}
