@@ -41,6 +41,26 @@ public static class TinyTraining
         if (wanted.Contains("taesd-encoder")) TrainTaesdEncoder(plan, Path.Combine(outputFolder, BaseFile), vaePath, Path.Combine(outputFolder, TaesdEncoderFile), report, cancel);
     }
 
+    /// <summary>
+    /// Whether the output stage <paramref name="stage"/> is done: its file exists and this work folder's marker
+    /// (<c>WORK/&lt;stage&gt;.done</c>, written when this run wrote the file) names it. An output file without that marker
+    /// (the shipped weights in <c>models/</c>, another run's) is trained anew and replaced when the stage ends.
+    /// </summary>
+    static bool Finished(string workFolder, string stage, string outPath, Action<TinyTrainingEvent> report)
+    {
+        var marker = Path.Combine(workFolder, stage + ".done");
+        if (File.Exists(outPath) && File.Exists(marker) && File.ReadAllText(marker).Trim() == Path.GetFullPath(outPath))
+        {
+            report(new(stage, Message: $"{outPath} exists: skipped"));
+            return true;
+        }
+        if (File.Exists(outPath)) report(new(stage, Message: $"{outPath} was not trained from {workFolder}: training it anew (the file is replaced when the stage ends)"));
+        return false;
+    }
+
+    static void MarkFinished(string workFolder, string stage, string outPath) =>
+        File.WriteAllText(Path.Combine(workFolder, stage + ".done"), Path.GetFullPath(outPath));
+
     /// <summary>The stages one run trains: "all" (vae, base, refiner, taesd) or a comma-separated list of
     /// vae, base, refiner, taesd, taesd-encoder (e.g. "refiner,taesd"); they run in that order.</summary>
     public static IReadOnlyList<string> ParseStages(string stages)
@@ -121,19 +141,20 @@ public static class TinyTraining
             (vae, encoder, data, settings) => new TaesdEncoderTrainer(vae, (TaesdEncoder)encoder, data, settings), report, cancel);
 
     /// <summary>
-    /// The VAE the checkpoints ship: the base checkpoint's when it exists, otherwise the work folder's trained VAE rounded
-    /// through fp16 as the checkpoints store it (the same weights, so the TAESD stages need not wait for the base).
+    /// The VAE the checkpoints ship: the work folder's trained VAE rounded through fp16 as the checkpoints store it (the
+    /// same weights as this run's base holds, so the TAESD stages need not wait for the base), or, without one, the base
+    /// checkpoint's (e.g. distilling for the shipped base with a fresh work folder).
     /// </summary>
     static AutoencoderKL ShippedVae(string basePath, string vaePath, string stage, out SdxlModel? owner)
     {
         owner = null;
-        if (File.Exists(basePath))
+        if (!File.Exists(vaePath))
         {
+            if (!File.Exists(basePath))
+                throw new InvalidOperationException($"the {stage} stage distils the VAE; neither {vaePath} nor {basePath} exists (run the vae stage first)");
             owner = SdxlModel.Load(basePath);
             return owner.FirstStage;
         }
-        if (!File.Exists(vaePath))
-            throw new InvalidOperationException($"the {stage} stage distils the VAE; neither {basePath} nor {vaePath} exists (run the vae stage first)");
         using var file = SafeTensorsFile.Open(vaePath);
         double scale = double.Parse(file.Metadata["scale_factor"], System.Globalization.CultureInfo.InvariantCulture);
         var vae = new AutoencoderKL(SdxlModelConfig.TinyBase.Vae with { ScaleFactor = scale });
@@ -148,7 +169,8 @@ public static class TinyTraining
     static void Distil(TinyTrainingPlan plan, string basePath, string vaePath, string outPath, string stage, int offset, Func<AutoencoderKL, nn.Module> make,
         Func<AutoencoderKL, nn.Module, ITrainingData, TrainingSettings, Trainer> trainerOf, Action<TinyTrainingEvent> report, CancellationToken cancel)
     {
-        if (File.Exists(outPath)) { report(new(stage, Message: $"{outPath} exists: skipped")); return; }
+        var work = Path.GetDirectoryName(Path.GetFullPath(vaePath))!;
+        if (Finished(work, stage, outPath, report)) return;
         var vae = ShippedVae(basePath, vaePath, stage, out var owner);
         using var disposeOwner = owner;
         using var disposeVae = owner is null ? vae : null;
@@ -159,12 +181,12 @@ public static class TinyTraining
             Steps = plan.TaesdSteps, LearningRate = plan.TaesdLearningRate, WarmupSteps = Math.Min(20, plan.TaesdSteps / 4 + 1),
             Decay = LearningRateDecay.Cosine, Seed = plan.Seed + offset,
         };
-        var work = Path.GetDirectoryName(Path.GetFullPath(vaePath))!;
         using (var trainer = trainerOf(vae, network, new ShapeWorldData(plan.World(offset, plan.VaeBatch, WorldBuckets.MultiAspect)), settings))
             TrainWithState(trainer, StatePath(work, stage), plan.CheckpointEvery, new TrainingCallbacks(OnStep: p => report(new(stage, p))), stage, report, cancel);
         SafeTensorsWriter.Write(outPath, network.named_parameters().Select(p => new KeyValuePair<string, Tensor>(p.name, p.parameter.detach())).ToList(),
             new Dictionary<string, string> { ["pipeline.trained_by"] = "TinyTraining", ["pipeline.plan"] = plan.ToString() }, (_, _) => ScalarType.Float16);
         DeleteStates(work, stage);
+        MarkFinished(work, stage, outPath);
         report(new(stage, Message: $"wrote {outPath} ({new FileInfo(outPath).Length / 1e6:F1} MB)"));
     }
 
@@ -172,7 +194,7 @@ public static class TinyTraining
         Action<TinyTrainingEvent> report, CancellationToken cancel)
     {
         string name = refiner ? "refiner" : "base";
-        if (File.Exists(outPath)) { report(new(name, Message: $"{outPath} exists: skipped")); return; }
+        if (Finished(workFolder, name, outPath, report)) return;
         if (!File.Exists(vaePath)) throw new InvalidOperationException($"the {name} stage needs the trained VAE at {vaePath}; run the 'vae' stage first");
         double scale;
         using (var vaeFile = SafeTensorsFile.Open(vaePath))
@@ -219,6 +241,7 @@ public static class TinyTraining
         }
         model.Save(outPath, ScalarType.Float16, new Dictionary<string, string> { ["pipeline.trained_by"] = "TinyTraining", ["pipeline.plan"] = plan.ToString() });
         DeleteStates(workFolder, states);
+        MarkFinished(workFolder, name, outPath);
         report(new(name, Message: $"wrote {outPath} ({new FileInfo(outPath).Length / 1e6:F1} MB)"));
     }
 

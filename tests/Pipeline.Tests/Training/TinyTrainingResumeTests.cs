@@ -17,11 +17,11 @@ public sealed class TinyTrainingResumeTests
     /// <summary>Trains vae and base; at step <paramref name="stopAt"/> of <paramref name="stopIn"/> it cancels, or with
     /// <paramref name="crash"/> throws from the progress report as a failing step would.</summary>
     static List<TinyTrainingEvent> Run(string work, string models, string? stopIn = null, long stopAt = 0, List<TinyTrainingEvent>? events = null,
-        bool crash = false)
+        bool crash = false, string stages = "vae,base")
     {
         events ??= new List<TinyTrainingEvent>();
         using var cancel = new CancellationTokenSource();
-        TinyTraining.Run(Plan, work, models, "vae,base", e =>
+        TinyTraining.Run(Plan, work, models, stages, e =>
         {
             events.Add(e);
             if (e.Stage != stopIn || e.Progress?.Step != stopAt) return;
@@ -64,6 +64,40 @@ public sealed class TinyTrainingResumeTests
             Assert.Equal(File.ReadAllBytes(Path.Combine(Models("straight"), TinyTraining.BaseFile)),
                 File.ReadAllBytes(Path.Combine(Models("stopped"), TinyTraining.BaseFile)));
             Assert.Empty(Directory.GetFiles(Work("stopped"), "*.state"));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    /// <summary>
+    /// <c>sdxl train</c> writes into <c>models/</c> by default, where the shipped weights already are: a file this work
+    /// folder did not write is trained anew and replaced (it used to be skipped, so "retrain from scratch" kept the old
+    /// base and distilled TAESD from its VAE); what this work folder finished is skipped on a rerun.
+    /// </summary>
+    [Fact]
+    public void Outputs_this_work_folder_did_not_write_are_trained_anew_and_replaced()
+    {
+        var dir = Directory.CreateTempSubdirectory("tiny-outputs").FullName;
+        try
+        {
+            string Work(string n) => Path.Combine(dir, n, "work");
+            string Models(string n) => Path.Combine(dir, n, "models");
+            string Out(string n, string file) => Path.Combine(Models(n), file);
+            Run(Work("clean"), Models("clean"), stages: "vae,taesd");
+
+            Directory.CreateDirectory(Models("used"));
+            var shipped = Pipeline.Models.Bundles.EmbeddedModels.Base ?? throw new InvalidOperationException("the embedded default is missing");
+            File.Copy(shipped, Out("used", TinyTraining.BaseFile));
+            File.WriteAllText(Out("used", TinyTraining.TaesdFile), "another run's file");
+            var first = Run(Work("used"), Models("used"), stages: "vae,taesd");
+            Assert.Contains(first, e => e.Stage == "taesd" && e.Message is { } m && m.Contains("was not trained from"));
+            // Distilled from this work folder's VAE, not from the base that happened to be in models/.
+            Assert.Equal(File.ReadAllBytes(Out("clean", TinyTraining.TaesdFile)), File.ReadAllBytes(Out("used", TinyTraining.TaesdFile)));
+
+            var again = Run(Work("used"), Models("used"), stages: "vae,taesd,base");
+            Assert.Contains(again, e => e.Stage == "taesd" && e.Message is { } m && m.EndsWith("exists: skipped"));
+            Assert.Contains(again, e => e.Stage == "base" && e.Message is { } m && m.Contains("was not trained from"));
+            Assert.NotEqual(File.ReadAllBytes(shipped), File.ReadAllBytes(Out("used", TinyTraining.BaseFile)));
+            Assert.Contains(Run(Work("used"), Models("used"), stages: "base"), e => e.Stage == "base" && e.Message is { } m && m.EndsWith("exists: skipped"));
         }
         finally { Directory.Delete(dir, recursive: true); }
     }
