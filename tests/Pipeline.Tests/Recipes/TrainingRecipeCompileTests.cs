@@ -14,6 +14,7 @@ public class TrainingRecipeCompileTests
     [InlineData("train-tiny.csx")]
     [InlineData("evaluate-tiny.csx")]
     [InlineData("shipped-gates.csx")]
+    [InlineData("world-limits.csx")]
     public void A_training_recipe_compiles_against_the_host_assemblies(string recipe)
     {
         var source = RecipeSource.FromFile(Path.Combine(RepositoryPaths.Root, "recipes", recipe));
