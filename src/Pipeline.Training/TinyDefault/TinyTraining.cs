@@ -34,11 +34,11 @@ public static class TinyTraining
         Directory.CreateDirectory(workFolder);
         Directory.CreateDirectory(outputFolder);
         var vaePath = Path.Combine(workFolder, VaeFile);
-        if (wanted.Contains("vae")) TrainVae(plan, vaePath, report, cancel);
+        if (wanted.Contains("vae")) TrainVae(plan, workFolder, vaePath, report, cancel);
         if (wanted.Contains("base")) TrainDiffusion(plan, SdxlModelConfig.TinyBase, vaePath, Path.Combine(outputFolder, BaseFile), workFolder, refiner: false, report, cancel);
         if (wanted.Contains("refiner")) TrainDiffusion(plan, SdxlModelConfig.TinyRefiner, vaePath, Path.Combine(outputFolder, RefinerFile), workFolder, refiner: true, report, cancel);
-        if (wanted.Contains("taesd")) TrainTaesd(plan, Path.Combine(outputFolder, BaseFile), vaePath, Path.Combine(outputFolder, TaesdFile), report, cancel);
-        if (wanted.Contains("taesd-encoder")) TrainTaesdEncoder(plan, Path.Combine(outputFolder, BaseFile), vaePath, Path.Combine(outputFolder, TaesdEncoderFile), report, cancel);
+        if (wanted.Contains("taesd")) TrainTaesd(plan, Path.Combine(outputFolder, BaseFile), workFolder, vaePath, Path.Combine(outputFolder, TaesdFile), report, cancel);
+        if (wanted.Contains("taesd-encoder")) TrainTaesdEncoder(plan, Path.Combine(outputFolder, BaseFile), workFolder, vaePath, Path.Combine(outputFolder, TaesdEncoderFile), report, cancel);
     }
 
     /// <summary>
@@ -78,10 +78,9 @@ public static class TinyTraining
     /// The VAE in two phases: L1 + KL at a high learning rate, then L1 + L2 + KL at a lower one (the L2 term sharpens
     /// colours). Phase 1's weights are kept in the work folder, so a rerun resumes at phase 2.
     /// </summary>
-    static void TrainVae(TinyTrainingPlan plan, string vaePath, Action<TinyTrainingEvent> report, CancellationToken cancel)
+    static void TrainVae(TinyTrainingPlan plan, string work, string vaePath, Action<TinyTrainingEvent> report, CancellationToken cancel)
     {
         if (File.Exists(vaePath)) { report(new("vae", Message: $"{vaePath} exists: skipped")); return; }
-        var work = Path.GetDirectoryName(Path.GetFullPath(vaePath))!;
         var phase1 = Path.Combine(work, "vae-phase1.safetensors");
         manual_seed(plan.Seed);
         using var vae = new AutoencoderKL(SdxlModelConfig.TinyBase.Vae);
@@ -101,8 +100,7 @@ public static class TinyTraining
                 Decay = LearningRateDecay.Cosine, Seed = plan.Seed, ComputeDType = compute,
             };
             using (var trainer = new VaeTrainer(vae, new ShapeWorldData(plan.World(0, plan.VaeBatch, WorldBuckets.MultiAspect)), settings))
-                TrainWithState(trainer, StatePath(work, "vae-phase-1"), plan.CheckpointEvery, new TrainingCallbacks(OnStep: p => report(new("vae phase 1", p))),
-                    "vae phase 1", report, cancel);
+                TrainWithState(trainer, plan, StatePath(work, "vae-phase-1"), "vae phase 1", report, cancel);
             SafeTensorsWriter.Write(phase1, vae.state_dict().Select(kv => new KeyValuePair<string, Tensor>(kv.Key, kv.Value)).ToList());
         }
         var refine = new VaeTrainingSettings
@@ -113,8 +111,7 @@ public static class TinyTraining
         };
         using (var trainer = new VaeTrainer(vae, new ShapeWorldData(plan.World(1, plan.VaeBatch, WorldBuckets.MultiAspect)), refine))
         {
-            TrainWithState(trainer, StatePath(work, "vae-phase-2"), plan.CheckpointEvery, new TrainingCallbacks(OnStep: p => report(new("vae phase 2", p))),
-                "vae phase 2", report, cancel);
+            TrainWithState(trainer, plan, StatePath(work, "vae-phase-2"), "vae phase 2", report, cancel);
             trainer.Ema?.CopyTo();   // the EMA weights are the VAE
         }
         double scale = VaeTrainer.MeasureScaleFactor(vae, new ShapeWorldData(plan.World(7, 32, WorldBuckets.MultiAspect)), batches: 4, seed: plan.Seed);
@@ -128,16 +125,16 @@ public static class TinyTraining
     /// The preview/fast decoder: a TAESD-layout decoder (<see cref="TinyTrainingPlan.TaesdChannels"/> wide) distilled from
     /// the shipped VAE on the shape world (<see cref="TaesdTrainer"/>), written as fp16 in the released names.
     /// </summary>
-    static void TrainTaesd(TinyTrainingPlan plan, string basePath, string vaePath, string outPath, Action<TinyTrainingEvent> report, CancellationToken cancel) =>
-        Distil(plan, basePath, vaePath, outPath, "taesd", 4, vae => new TaesdDecoder(vae.Config.EmbedDim, plan.TaesdChannels),
+    static void TrainTaesd(TinyTrainingPlan plan, string basePath, string work, string vaePath, string outPath, Action<TinyTrainingEvent> report, CancellationToken cancel) =>
+        Distil(plan, basePath, work, vaePath, outPath, "taesd", 4, vae => new TaesdDecoder(vae.Config.EmbedDim, plan.TaesdChannels),
             (vae, decoder, data, settings) => new TaesdTrainer(vae, (TaesdDecoder)decoder, data, settings), report, cancel);
 
     /// <summary>
     /// The fast encoder (not part of "all"): a TAESD-layout encoder (<see cref="TinyTrainingPlan.TaesdChannels"/> wide)
     /// distilled from the shipped VAE's encoder (<see cref="TaesdEncoderTrainer"/>), fp16 in the released names.
     /// </summary>
-    static void TrainTaesdEncoder(TinyTrainingPlan plan, string basePath, string vaePath, string outPath, Action<TinyTrainingEvent> report, CancellationToken cancel) =>
-        Distil(plan, basePath, vaePath, outPath, "taesd-encoder", 5, vae => new TaesdEncoder(vae.Config.EmbedDim, plan.TaesdChannels),
+    static void TrainTaesdEncoder(TinyTrainingPlan plan, string basePath, string work, string vaePath, string outPath, Action<TinyTrainingEvent> report, CancellationToken cancel) =>
+        Distil(plan, basePath, work, vaePath, outPath, "taesd-encoder", 5, vae => new TaesdEncoder(vae.Config.EmbedDim, plan.TaesdChannels),
             (vae, encoder, data, settings) => new TaesdEncoderTrainer(vae, (TaesdEncoder)encoder, data, settings), report, cancel);
 
     /// <summary>
@@ -166,10 +163,9 @@ public static class TinyTraining
 
     /// <summary>A tiny network distilled from the shipped VAE: seeded by plan seed + <paramref name="offset"/>,
     /// trained on shape-world stream <paramref name="offset"/>, written as fp16 under its released state names.</summary>
-    static void Distil(TinyTrainingPlan plan, string basePath, string vaePath, string outPath, string stage, int offset, Func<AutoencoderKL, nn.Module> make,
+    static void Distil(TinyTrainingPlan plan, string basePath, string work, string vaePath, string outPath, string stage, int offset, Func<AutoencoderKL, nn.Module> make,
         Func<AutoencoderKL, nn.Module, ITrainingData, TrainingSettings, Trainer> trainerOf, Action<TinyTrainingEvent> report, CancellationToken cancel)
     {
-        var work = Path.GetDirectoryName(Path.GetFullPath(vaePath))!;
         if (Finished(work, stage, outPath, report)) return;
         var vae = ShippedVae(basePath, vaePath, stage, out var owner);
         using var disposeOwner = owner;
@@ -182,7 +178,7 @@ public static class TinyTraining
             Decay = LearningRateDecay.Cosine, Seed = plan.Seed + offset,
         };
         using (var trainer = trainerOf(vae, network, new ShapeWorldData(plan.World(offset, plan.VaeBatch, WorldBuckets.MultiAspect)), settings))
-            TrainWithState(trainer, StatePath(work, stage), plan.CheckpointEvery, new TrainingCallbacks(OnStep: p => report(new(stage, p))), stage, report, cancel);
+            TrainWithState(trainer, plan, StatePath(work, stage), stage, report, cancel);
         SafeTensorsWriter.Write(outPath, network.named_parameters().Select(p => new KeyValuePair<string, Tensor>(p.name, p.parameter.detach())).ToList(),
             new Dictionary<string, string> { ["pipeline.trained_by"] = "TinyTraining", ["pipeline.plan"] = plan.ToString() }, (_, _) => ScalarType.Float16);
         DeleteStates(work, stage);
@@ -232,9 +228,8 @@ public static class TinyTraining
             using var trainer = new DiffusionTrainer(model, data, settings);
             string label = $"{name}: {stage.Name}";
             int index = i;
-            TrainWithState(trainer, StatePath(workFolder, states[i]), plan.CheckpointEvery, new TrainingCallbacks(OnStep: p => report(new(label, p)),
-                SampleEvery: Math.Max(1, stage.Steps / 2), OnSample: step => WriteSamples(model, Path.Combine(workFolder, $"samples-{name}-{index}-{step}.png"))),
-                label, report, cancel);
+            TrainWithState(trainer, plan, StatePath(workFolder, states[i]), label, report, cancel,
+                sampleEvery: Math.Max(1, stage.Steps / 2), onSample: step => WriteSamples(model, Path.Combine(workFolder, $"samples-{name}-{index}-{step}.png")));
             // The EMA weights become the model for the next stage (and the shipped weights at the end).
             trainer.Ema?.CopyTo();
             report(new(label, Message: $"finished {stage.Steps} steps"));
@@ -250,13 +245,16 @@ public static class TinyTraining
 
     /// <summary>
     /// Trains <paramref name="trainer"/> to its end with a state file: resumes from <paramref name="statePath"/> when it
-    /// exists (bit-exactly: weights, optimiser, EMA and generators), writes it every <paramref name="every"/> steps and
-    /// at the end, so a crashed run loses at most <paramref name="every"/> steps; a cancelled one (which stops between
-    /// steps) writes it at the step it stopped and loses nothing.
+    /// exists (bit-exactly: weights, optimiser, EMA and generators), writes it every <see cref="TinyTrainingPlan.CheckpointEvery"/>
+    /// steps and at the end, so a crashed run loses at most that many steps; a cancelled one (which stops between steps)
+    /// writes it at the step it stopped and loses nothing. Every step is reported under <paramref name="label"/>.
     /// </summary>
-    static void TrainWithState(Trainer trainer, string statePath, long every, TrainingCallbacks callbacks, string label,
-        Action<TinyTrainingEvent> report, CancellationToken cancel)
+    static void TrainWithState(Trainer trainer, TinyTrainingPlan plan, string statePath, string label, Action<TinyTrainingEvent> report,
+        CancellationToken cancel, long sampleEvery = 0, Action<long>? onSample = null)
     {
+        long every = plan.CheckpointEvery;
+        var callbacks = new TrainingCallbacks(OnStep: p => report(new(label, p)), SampleEvery: sampleEvery, OnSample: onSample,
+            CheckpointEvery: every, OnCheckpoint: _ => trainer.SaveState(statePath));
         if (File.Exists(statePath))
         {
             trainer.LoadState(statePath);
@@ -264,7 +262,7 @@ public static class TinyTraining
         }
         try
         {
-            trainer.Train(callbacks with { CheckpointEvery = every, OnCheckpoint = _ => trainer.SaveState(statePath) }, cancel: cancel);
+            trainer.Train(callbacks, cancel: cancel);
         }
         catch (OperationCanceledException)
         {

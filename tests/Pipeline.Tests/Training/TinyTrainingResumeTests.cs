@@ -31,14 +31,17 @@ public sealed class TinyTrainingResumeTests
         return events;
     }
 
-    [Fact]
-    public void A_run_cancelled_in_the_vae_and_crashed_in_the_base_resumes_to_the_same_weights()
+    /// <summary>Runs <paramref name="body"/> with a temporary folder per named run: Work(name), Models(name); deleted after.</summary>
+    static void InRunFolders(Action<Func<string, string>, Func<string, string>> body)
     {
-        var dir = Directory.CreateTempSubdirectory("tiny-resume").FullName;
-        try
+        var dir = Directory.CreateTempSubdirectory("tiny-training").FullName;
+        try { body(n => Path.Combine(dir, n, "work"), n => Path.Combine(dir, n, "models")); }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public void A_run_cancelled_in_the_vae_and_crashed_in_the_base_resumes_to_the_same_weights() => InRunFolders((Work, Models) =>
         {
-            string Work(string n) => Path.Combine(dir, n, "work");
-            string Models(string n) => Path.Combine(dir, n, "models");
             Run(Work("straight"), Models("straight"));
 
             // Cancelled after step 3 of the VAE's second phase: its state holds step 3 (the periodic one had step 2).
@@ -64,9 +67,7 @@ public sealed class TinyTrainingResumeTests
             Assert.Equal(File.ReadAllBytes(Path.Combine(Models("straight"), TinyTraining.BaseFile)),
                 File.ReadAllBytes(Path.Combine(Models("stopped"), TinyTraining.BaseFile)));
             Assert.Empty(Directory.GetFiles(Work("stopped"), "*.state"));
-        }
-        finally { Directory.Delete(dir, recursive: true); }
-    }
+        });
 
     /// <summary>
     /// <c>sdxl train</c> writes into <c>models/</c> by default, where the shipped weights already are: a file this work
@@ -74,13 +75,8 @@ public sealed class TinyTrainingResumeTests
     /// base and distilled TAESD from its VAE); what this work folder finished is skipped on a rerun.
     /// </summary>
     [Fact]
-    public void Outputs_this_work_folder_did_not_write_are_trained_anew_and_replaced()
-    {
-        var dir = Directory.CreateTempSubdirectory("tiny-outputs").FullName;
-        try
+    public void Outputs_this_work_folder_did_not_write_are_trained_anew_and_replaced() => InRunFolders((Work, Models) =>
         {
-            string Work(string n) => Path.Combine(dir, n, "work");
-            string Models(string n) => Path.Combine(dir, n, "models");
             string Out(string n, string file) => Path.Combine(Models(n), file);
             Run(Work("clean"), Models("clean"), stages: "vae,taesd");
 
@@ -98,20 +94,13 @@ public sealed class TinyTrainingResumeTests
             Assert.Contains(again, e => e.Stage == "base" && e.Message is { } m && m.Contains("was not trained from"));
             Assert.NotEqual(File.ReadAllBytes(shipped), File.ReadAllBytes(Out("used", TinyTraining.BaseFile)));
             Assert.Contains(Run(Work("used"), Models("used"), stages: "base"), e => e.Stage == "base" && e.Message is { } m && m.EndsWith("exists: skipped"));
-        }
-        finally { Directory.Delete(dir, recursive: true); }
-    }
+        });
 
     [Fact]
-    public void A_checkpoint_interval_below_one_step_is_refused_before_any_work()
-    {
-        var dir = Directory.CreateTempSubdirectory("tiny-resume-bad").FullName;
-        try
+    public void A_checkpoint_interval_below_one_step_is_refused_before_any_work() => InRunFolders((Work, Models) =>
         {
-            var e = Assert.Throws<ArgumentException>(() => TinyTraining.Run(Plan with { CheckpointEvery = 0 }, dir, dir, "vae", _ => { }));
+            var e = Assert.Throws<ArgumentException>(() => TinyTraining.Run(Plan with { CheckpointEvery = 0 }, Work("bad"), Models("bad"), "vae", _ => { }));
             Assert.Contains("checkpoint interval 0", e.Message);
-            Assert.Empty(Directory.GetFileSystemEntries(dir));
-        }
-        finally { Directory.Delete(dir, recursive: true); }
-    }
+            Assert.False(Directory.Exists(Work("bad")) || Directory.Exists(Models("bad")));
+        });
 }
