@@ -8,7 +8,9 @@ namespace Pipeline.Training.World;
 /// <see cref="CropProbability"/> it is rendered on a canvas 1…<see cref="MaxCanvasScale"/>× the bucket and a random
 /// window is cropped (crop conditioning), otherwise the object lies fully inside the image and the crop is (0, 0).
 /// The object's size is a fraction in [<see cref="MinObjectFraction"/>, <see cref="MaxObjectFraction"/>] of the
-/// canvas's short side. The bucket of batch i is drawn from <see cref="Buckets"/> by (seed, i).
+/// canvas's mean side √(height·width) (so a wide bucket's object is as large as a square one's), capped so that it
+/// keeps <see cref="BorderMargin"/> canvas pixels from every border of the canvas; an uncropped object therefore lies
+/// well inside the image. The bucket of batch i is drawn from <see cref="Buckets"/> by (seed, i).
 /// </summary>
 public sealed record ShapeWorldSettings(
     long Seed,
@@ -19,7 +21,8 @@ public sealed record ShapeWorldSettings(
     int MaxOriginalSide = 128,
     double MaxCanvasScale = 1.5,
     double MinObjectFraction = 0.3,
-    double MaxObjectFraction = 0.7)
+    double MaxObjectFraction = 0.7,
+    double BorderMargin = 4)
 {
     /// <summary>The base model's data: multi-aspect buckets, originals 16…128 px, half the samples cropped.</summary>
     public static ShapeWorldSettings Base(long seed, int batchSize) => new(seed, batchSize, WorldBuckets.MultiAspect);
@@ -40,6 +43,7 @@ public sealed record ShapeWorldSettings(
         if (!(MaxCanvasScale >= 1 && MaxCanvasScale <= 4)) p.Add($"max canvas scale {MaxCanvasScale} must be in [1, 4]");
         if (!(MinObjectFraction > 0 && MinObjectFraction <= MaxObjectFraction && MaxObjectFraction <= 0.9))
             p.Add($"object fraction range [{MinObjectFraction}, {MaxObjectFraction}] must satisfy 0 < min ≤ max ≤ 0.9");
+        if (!(BorderMargin >= 0 && BorderMargin <= 16)) p.Add($"border margin {BorderMargin} must be in [0, 16] pixels");
         return p;
     }
 

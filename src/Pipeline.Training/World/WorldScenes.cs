@@ -31,10 +31,14 @@ public static class WorldScenes
             ? new ImageSize(side, Math.Max(1, (int)Math.Round(side * (double)canvasW / canvasH)))
             : new ImageSize(Math.Max(1, (int)Math.Round(side * (double)canvasH / canvasW)), side);
 
-        // The object lies inside the canvas with a margin of 1 canvas pixel plus the blur of one original pixel:
-        // only the crop can (visibly) cut it.
-        double size = rng.Uniform(settings.MinObjectFraction, settings.MaxObjectFraction) * Math.Min(canvasH, canvasW);
-        double margin = Math.Min(1 + (double)Math.Max(canvasH, canvasW) / side, (Math.Min(canvasH, canvasW) - size) / 2);
+        // The object is sized by the canvas's mean side and lies inside the canvas with a margin of at least
+        // BorderMargin pixels and at least 1 canvas pixel plus the blur of one original pixel, shrunk (never below the
+        // smallest object) where the short side has no room for it: only the crop can cut it.
+        double shortSide = Math.Min(canvasH, canvasW);
+        double wanted = Math.Max(settings.BorderMargin, 1 + (double)Math.Max(canvasH, canvasW) / side);
+        double size = Math.Min(rng.Uniform(settings.MinObjectFraction, settings.MaxObjectFraction) * Math.Sqrt((double)canvasH * canvasW),
+            Math.Max(settings.MinObjectFraction * shortSide, shortSide - 2 * wanted));
+        double margin = Math.Min(wanted, (shortSide - size) / 2);
         double cy = rng.Uniform(margin + size / 2, canvasH - margin - size / 2);
         double cx = rng.Uniform(margin + size / 2, canvasW - margin - size / 2);
         return new WorldScene(labels, original, new ImageSize(canvasH, canvasW), new CropCoords(top, left), bucket, cy, cx, size).Validated();

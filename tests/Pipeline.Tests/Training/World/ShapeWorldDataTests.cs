@@ -109,6 +109,28 @@ public class ShapeWorldDataTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Uncropped_objects_keep_the_border_margin_and_wide_buckets_draw_them_as_large_as_square_ones()
+    {
+        var settings = ShapeWorldSettings.Base(6, 1) with { CropProbability = 0 };
+        double MeanSize(ImageSize bucket) => Enumerable.Range(0, 400).Average(i => WorldScenes.Draw(settings, bucket, 6, i).Size);
+        foreach (var bucket in WorldBuckets.MultiAspect)
+            Assert.All(Enumerable.Range(0, 400).Select(i => WorldScenes.Draw(settings, bucket, 6, i)), s =>
+            {
+                double gap = new[] { s.ObjectTop, s.ObjectLeft, bucket.Height - s.ObjectBottom, bucket.Width - s.ObjectRight }.Min();
+                Assert.True(gap >= settings.BorderMargin - 1e-9, $"{bucket}: object {gap:F2} px from a border");
+            });
+        // Sized by the mean side, an 80x48 object is about as large as a 64x64 one (by the short side it was 0.75x).
+        double square = MeanSize(new ImageSize(64, 64));
+        Assert.InRange(MeanSize(new ImageSize(48, 80)) / square, 0.9, 1.0);
+        Assert.InRange(MeanSize(new ImageSize(80, 48)) / square, 0.9, 1.0);
+        // Where the short side has no room for the margin the object shrinks, never below the smallest fraction.
+        var tight = settings with { BorderMargin = 16 };
+        Assert.All(Enumerable.Range(0, 200).Select(i => WorldScenes.Draw(tight, new ImageSize(32, 32), 6, i)), s =>
+            Assert.InRange(s.Size, tight.MinObjectFraction * 32 - 1e-9, 32));
+        Assert.Throws<ArgumentException>(() => WorldScenes.Draw(settings with { BorderMargin = -1 }, new ImageSize(64, 64), 6, 0));
+    }
+
+    [Fact]
     public void Evaluation_prompts_cycle_all_valid_combinations()
     {
         var all = EvaluationPrompts.Take(EvaluationPrompts.DistinctCount);
