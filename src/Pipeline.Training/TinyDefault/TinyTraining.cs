@@ -75,8 +75,9 @@ public static class TinyTraining
     }
 
     /// <summary>
-    /// The VAE in two phases: L1 + KL at a high learning rate, then L1 + L2 + KL at a lower one (the L2 term sharpens
-    /// colours). Phase 1's weights are kept in the work folder, so a rerun resumes at phase 2.
+    /// The VAE in three phases: L1 + KL at a high learning rate, then L1 + L2 + KL at a lower one (the L2 term sharpens
+    /// colours), then a short decoder-only polish with flat backgrounds mixed in (<see cref="FlatBackgroundData"/>).
+    /// Phase 1's weights are kept in the work folder, so a rerun resumes at phase 2.
     /// </summary>
     static void TrainVae(TinyTrainingPlan plan, string work, string vaePath, Action<TinyTrainingEvent> report, CancellationToken cancel)
     {
@@ -114,11 +115,25 @@ public static class TinyTraining
             TrainWithState(trainer, plan, StatePath(work, "vae-phase-2"), "vae phase 2", report, cancel);
             trainer.Ema?.CopyTo();   // the EMA weights are the VAE
         }
+        if (plan.VaePolishSteps > 0)
+        {
+            if (plan.VaePolishFlatEvery < 2) throw new ArgumentException($"VaePolishFlatEvery {plan.VaePolishFlatEvery} must be >= 2");
+            var polish = new VaeTrainingSettings
+            {
+                Steps = plan.VaePolishSteps, LearningRate = plan.VaePolishLearningRate, WarmupSteps = Math.Min(20, plan.VaePolishSteps / 4 + 1),
+                Decay = LearningRateDecay.Cosine, Seed = plan.Seed + 6, DecoderOnly = true, KlWeight = 0, L2Weight = plan.VaeRefineL2Weight,
+                EdgeWeight = plan.VaeRefineEdgeWeight, EmaDecay = plan.VaePolishEmaDecay, ComputeDType = compute,
+            };
+            var data = new FlatBackgroundData(new ShapeWorldData(plan.World(6, plan.VaeBatch, WorldBuckets.MultiAspect)), plan.VaePolishFlatEvery);
+            using var trainer = new VaeTrainer(vae, data, polish);
+            TrainWithState(trainer, plan, StatePath(work, "vae-phase-3"), "vae phase 3", report, cancel);
+            trainer.Ema?.CopyTo();   // the decoder's EMA weights; the encoder is untouched
+        }
         double scale = VaeTrainer.MeasureScaleFactor(vae, new ShapeWorldData(plan.World(7, 32, WorldBuckets.MultiAspect)), batches: 4, seed: plan.Seed);
         report(new("vae", Message: $"latent scale factor 1/std = {scale:F4}"));
         var tensors = vae.state_dict().Select(kv => new KeyValuePair<string, Tensor>(kv.Key, kv.Value)).ToList();
         SafeTensorsWriter.Write(vaePath, tensors, new Dictionary<string, string> { ["scale_factor"] = scale.ToString("R", System.Globalization.CultureInfo.InvariantCulture) });
-        DeleteStates(work, "vae-phase-1", "vae-phase-2");
+        DeleteStates(work, "vae-phase-1", "vae-phase-2", "vae-phase-3");
     }
 
     /// <summary>

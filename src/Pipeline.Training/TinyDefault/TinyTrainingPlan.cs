@@ -21,13 +21,17 @@ public sealed record DiffusionStage(string Name, long Steps, IReadOnlyList<Image
 /// <see cref="LatentCache"/> holding all of them, so epochs after the first skip the frozen encoder; 1: every batch new.
 /// <see cref="CheckpointEvery"/>: every VAE phase, diffusion stage and distillation writes its training state to the work
 /// folder that often (and at its end), and a rerun resumes from it bit-exactly, so an interrupted run loses at most that
-/// many steps (about 2 min of the 64×64 base stage at 200).
+/// many steps (about 2 min of the 64×64 base stage at 200). <see cref="VaePolishSteps"/>: the VAE's third phase, a
+/// decoder-only fine-tune on the world with one sample in <see cref="VaePolishFlatEvery"/> a flat background
+/// (<see cref="FlatBackgroundData"/>), so flat areas come back flat; the encoder, and so every latent the diffusion
+/// stages train on, is the same as without it; 0 skips it.
 /// </summary>
 public sealed record TinyTrainingPlan(
     long Seed = 20251126,
     long VaeSteps = 900, int VaeBatch = 32, double VaeLearningRate = 2e-3,
     long VaeRefineSteps = 1500, double VaeRefineLearningRate = 1e-3, double VaeRefineL2Weight = 1.0, double VaeRefineEdgeWeight = 0.5,
     double VaeRefineEmaDecay = 0.995,
+    long VaePolishSteps = 200, double VaePolishLearningRate = 2e-4, int VaePolishFlatEvery = 8, double VaePolishEmaDecay = 0.99,
     int BaseBatch = 64, IReadOnlyList<DiffusionStage>? BaseStages = null,
     int RefinerBatch = 64, long RefinerSteps = 3000, int RefinerMaxIdx = 200,
     double EmaDecay = 0.999, double CropProbability = 0.5,
@@ -50,6 +54,7 @@ public sealed record TinyTrainingPlan(
     {
         VaeSteps = Math.Max(1, (long)(VaeSteps * factor)),
         VaeRefineSteps = Math.Max(1, (long)(VaeRefineSteps * factor)),
+        VaePolishSteps = VaePolishSteps == 0 ? 0 : Math.Max(1, (long)(VaePolishSteps * factor)),
         RefinerSteps = Math.Max(1, (long)(RefinerSteps * factor)),
         TaesdSteps = Math.Max(1, (long)(TaesdSteps * factor)),
         BaseStages = EffectiveBaseStages.Select(s => s with { Steps = Math.Max(1, (long)(s.Steps * factor)), WarmupSteps = Math.Min(s.WarmupSteps, Math.Max(1, (long)(s.Steps * factor) / 4)) }).ToList(),

@@ -70,6 +70,33 @@ public sealed class TinyTrainingResumeTests
         });
 
     /// <summary>
+    /// The VAE's third phase (the decoder-only polish with flat backgrounds) leaves the encoder, and so the latents and
+    /// scale factor every diffusion stage trains on, bit for bit as without it, and moves the decoder.
+    /// </summary>
+    [Fact]
+    public void The_vae_polish_phase_moves_the_decoder_only() => InRunFolders((Work, Models) =>
+        {
+            TinyTraining.Run(Plan with { VaePolishSteps = 0 }, Work("plain"), Models("plain"), "vae", _ => { });
+            var events = new List<TinyTrainingEvent>();
+            TinyTraining.Run(Plan with { VaePolishSteps = 3 }, Work("polished"), Models("polished"), "vae", events.Add);
+            Assert.Equal(3, events.Count(e => e.Stage == "vae phase 3" && e.Progress is not null));
+            using var plain = Pipeline.Checkpoints.SafeTensorsFile.Open(Path.Combine(Work("plain"), TinyTraining.VaeFile));
+            using var polished = Pipeline.Checkpoints.SafeTensorsFile.Open(Path.Combine(Work("polished"), TinyTraining.VaeFile));
+            Assert.Equal(plain.Metadata["scale_factor"], polished.Metadata["scale_factor"]);
+            Assert.Equal(plain.Entries.Keys.Order(), polished.Entries.Keys.Order());
+            var moved = new List<string>();
+            foreach (var name in plain.Entries.Keys)
+            {
+                using var a = plain.Read(name);
+                using var b = polished.Read(name);
+                bool same = a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
+                if (Pipeline.Training.VaeTrainer.IsDecoderSide(name)) { if (!same) moved.Add(name); }
+                else Assert.True(same, $"{name} changed in the decoder-only phase");
+            }
+            Assert.Contains(moved, n => n.StartsWith("decoder."));
+        });
+
+    /// <summary>
     /// <c>sdxl train</c> writes into <c>models/</c> by default, where the shipped weights already are: a file this work
     /// folder did not write is trained anew and replaced (it used to be skipped, so "retrain from scratch" kept the old
     /// base and distilled TAESD from its VAE); what this work folder finished is skipped on a rerun.
