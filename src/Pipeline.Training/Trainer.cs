@@ -205,6 +205,9 @@ public abstract class Trainer : IDisposable
         }
         var unexpected = file.Entries.Keys.Where(k => !expected.Contains(k)).ToList();
         if (unexpected.Count > 0) throw new ArgumentException($"{path}: unexpected tensors {string.Join(", ", unexpected.Take(5))}{(unexpected.Count > 5 ? ", …" : "")}");
+        // A state carries no gradients; a step that failed halfway may have left some, which the next backward would add to.
+        Optimizer.ZeroGrad();
+        SecondOptimizer?.ZeroGrad();
         Step = Meta(StepKey);
     }
 

@@ -262,7 +262,8 @@ public static class TinyTraining
     /// Trains <paramref name="trainer"/> to its end with a state file: resumes from <paramref name="statePath"/> when it
     /// exists (bit-exactly: weights, optimiser, EMA and generators), writes it every <see cref="TinyTrainingPlan.CheckpointEvery"/>
     /// steps and at the end, so a crashed run loses at most that many steps; a cancelled one (which stops between steps)
-    /// writes it at the step it stopped and loses nothing. Every step is reported under <paramref name="label"/>.
+    /// writes it at the step it stopped and loses nothing; when libtorch fails inside a step, it resumes from the last
+    /// state (up to <see cref="NativeErrorRetries"/> times). Every step is reported under <paramref name="label"/>.
     /// </summary>
     static void TrainWithState(Trainer trainer, TinyTrainingPlan plan, string statePath, string label, Action<TinyTrainingEvent> report,
         CancellationToken cancel, long sampleEvery = 0, Action<long>? onSample = null)
@@ -275,18 +276,35 @@ public static class TinyTraining
             trainer.LoadState(statePath);
             report(new(label, Message: $"resumed at step {trainer.Step} of {trainer.TotalSteps} from {statePath}"));
         }
-        try
+        for (int attempt = 1; ; attempt++)
         {
-            trainer.Train(callbacks, cancel: cancel);
-        }
-        catch (OperationCanceledException)
-        {
-            trainer.SaveState(statePath);   // cancellation stops between steps: the state is whole
-            report(new(label, Message: $"stopped at step {trainer.Step} of {trainer.TotalSteps}; state in {statePath}"));
-            throw;
+            try
+            {
+                trainer.Train(callbacks, cancel: cancel);
+                break;
+            }
+            catch (OperationCanceledException)
+            {
+                trainer.SaveState(statePath);   // cancellation stops between steps: the state is whole
+                report(new(label, Message: $"stopped at step {trainer.Step} of {trainer.TotalSteps}; state in {statePath}"));
+                throw;
+            }
+            catch (System.Runtime.InteropServices.ExternalException e) when (attempt <= NativeErrorRetries && File.Exists(statePath))
+            {
+                // libtorch failed inside a step (TorchSharp 0.107 can free a temporary Scalar, e.g. the implicit alpha
+                // of Tensor.add, while the native call still reads it; a 3000-step run hit it about once): the last
+                // state is whole, and resuming from it gives the bytes an uninterrupted run gives.
+                trainer.LoadState(statePath);
+                report(new(label, Message: $"libtorch failed in a step ({FirstLine(e.Message)}); resumed at step {trainer.Step} from {statePath} (retry {attempt} of {NativeErrorRetries})"));
+            }
         }
         if (trainer.Step % every != 0) trainer.SaveState(statePath);
     }
+
+    /// <summary>How often one stage resumes from its last state after libtorch fails inside a step before the error stands.</summary>
+    public const int NativeErrorRetries = 2;
+
+    static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 
     static void DeleteStates(string workFolder, params string[] names)
     {

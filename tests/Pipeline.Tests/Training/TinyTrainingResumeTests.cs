@@ -70,6 +70,30 @@ public sealed class TinyTrainingResumeTests
         });
 
     /// <summary>
+    /// libtorch failing inside a step (as TorchSharp's freed temporaries make it do, rarely) resumes the stage from its
+    /// last state in the same process, and the run ends in the bytes of one that never failed; an error that is not
+    /// libtorch's stands.
+    /// </summary>
+    [Fact]
+    public void A_libtorch_error_in_a_step_resumes_from_the_last_state_and_ends_in_the_same_weights() => InRunFolders((Work, Models) =>
+        {
+            Run(Work("straight"), Models("straight"));
+            var events = new List<TinyTrainingEvent>();
+            int failures = 0;
+            TinyTraining.Run(Plan, Work("failed"), Models("failed"), "vae,base", e =>
+            {
+                events.Add(e);
+                if (e.Stage == "base: 64x64" && e.Progress?.Step == 5 && failures++ == 0)
+                    throw new System.Runtime.InteropServices.ExternalException("Expected false to be true, but got false.\nException raised from toFloat");
+            });
+            Assert.Equal(1, failures - 1);   // step 5 was reported twice: once failing, once after the resume
+            Assert.Contains(events, e => e.Stage == "base: 64x64" && e.Message is { } m
+                && m.StartsWith("libtorch failed in a step (Expected false to be true, but got false.); resumed at step 4"));
+            Assert.Equal(File.ReadAllBytes(Path.Combine(Models("straight"), TinyTraining.BaseFile)),
+                File.ReadAllBytes(Path.Combine(Models("failed"), TinyTraining.BaseFile)));
+        });
+
+    /// <summary>
     /// The VAE's third phase (the decoder-only polish with flat backgrounds) leaves the encoder, and so the latents and
     /// scale factor every diffusion stage trains on, bit for bit as without it, and moves the decoder.
     /// </summary>
