@@ -11,9 +11,11 @@ namespace Pipeline.Tests.Training;
 /// The shipped VAE, measured against what issue 17 asked of it. The previous default's VAE (one channel per GroupNorm
 /// group) reconstructed flat palette images with a mean error of 10.1 and a worst 4×4 patch of 40.0 (0–255): the
 /// multicoloured speck in the top-left corner of every image (top-left error 2.65× the other corners'), PSNR 28.1 dB
-/// and detector agreement 0.77 on the shape world. These tests pin the retrained one (8 groups) near its measured
-/// levels (<c>VaeEvaluation</c>, seed 424242: PSNR 32.6 dB, agreement 0.94, flat mean 0.5, worst patch 3.2, top-left
-/// ×0.92), minus margins for other CPUs' last bits.
+/// and detector agreement 0.77 on the shape world. These tests pin the shipped one (8 groups, retrained 2026-12-04 with
+/// a decoder-only third phase that mixes in flat backgrounds) near its measured levels (<c>VaeEvaluation</c>, seed
+/// 424242, 64 images: PSNR 36.5 dB, agreement 0.984, flat mean 0.29, worst patch 2.7, top-left ×1.05), minus margins
+/// for other CPUs' last bits. Without that phase the same VAE returned flat green with an 83/255 error along the bottom
+/// row (worst patch averaged over the palette 13.1).
 /// </summary>
 public sealed class ShippedVaeTests(ITestOutputHelper output)
 {
@@ -25,8 +27,8 @@ public sealed class ShippedVaeTests(ITestOutputHelper output)
         using var model = Load();
         var (mean, worst) = VaeEvaluation.FlatImages(model.FirstStage);
         output.WriteLine($"flat palette images: mean error {mean:F2}, worst 4x4 patch {worst:F2} (0-255)");
-        Assert.True(mean < 2, $"mean error {mean:F2}");
-        Assert.True(worst < 8, $"worst 4x4 patch {worst:F2}: a speck");
+        Assert.True(mean < 1, $"mean error {mean:F2}");
+        Assert.True(worst < 6, $"worst 4x4 patch {worst:F2}: a speck");
     }
 
     [Fact]
@@ -35,14 +37,14 @@ public sealed class ShippedVaeTests(ITestOutputHelper output)
         using var model = Load();
         var report = VaeEvaluation.Measure(model.FirstStage, new ShapeWorldData(ShapeWorldSettings.Base(424242, 32)), batches: 2);
         output.WriteLine(report.ToString());
-        Assert.True(report.Psnr >= 31, $"PSNR {report.Psnr:F2} dB");
-        Assert.True(report.Agreement >= 0.85, $"detector agreement {report.Agreement:F3}");
+        Assert.True(report.Psnr >= 34, $"PSNR {report.Psnr:F2} dB");
+        Assert.True(report.Agreement >= 0.92, $"detector agreement {report.Agreement:F3}");
         Assert.True(report.CornerErrorRatio < 1.5, $"top-left corner error {report.CornerErrorRatio:F2}x the other corners'");
     }
 
     /// <summary>
     /// The VAE was trained on the eight palette colours only and cannot show another: pink (250, 120, 190) comes back as
-    /// a different colour, so no adapter of the UNet or the text encoders can make the default draw pink. Palette colours
+    /// a different colour (the shipped VAE: a lilac, 218, 157, 224, 59 away), so no adapter of the UNet or the text encoders can make the default draw pink. Palette colours
     /// come back within a few units.
     /// </summary>
     [Fact]
@@ -62,7 +64,7 @@ public sealed class ShippedVaeTests(ITestOutputHelper output)
         var palette = ShapeWorld.Colors.Select(c => (c.Name, Error: Distance(RoundTrip(c), c))).ToList();
         output.WriteLine($"pink (250, 120, 190) comes back ({pink[0]:F0}, {pink[1]:F0}, {pink[2]:F0}), {Distance(pink, ShapeWorld.Pink):F0} from pink; " +
             $"palette errors {string.Join(", ", palette.Select(p => $"{p.Name} {p.Error:F1}"))}");
-        Assert.True(Distance(pink, ShapeWorld.Pink) > 60, $"pink error {Distance(pink, ShapeWorld.Pink):F0}");
-        Assert.All(palette, p => Assert.True(p.Error < 8, $"{p.Name} comes back {p.Error:F1} off"));
+        Assert.True(Distance(pink, ShapeWorld.Pink) > 40, $"pink error {Distance(pink, ShapeWorld.Pink):F0}");
+        Assert.All(palette, p => Assert.True(p.Error < 3, $"{p.Name} comes back {p.Error:F1} off"));
     }
 }
