@@ -31,6 +31,8 @@ public static class TinyTraining
         var wanted = ParseStages(stages);
         if (plan.DataEpochs < 1) throw new ArgumentException($"data epochs {plan.DataEpochs} must be >= 1 (1: every batch new)");
         if (plan.CheckpointEvery < 1) throw new ArgumentException($"checkpoint interval {plan.CheckpointEvery} must be >= 1 step");
+        if (plan.VaePolishSteps > 0 && plan.VaePolishFlatEvery < 2)
+            throw new ArgumentException($"VaePolishFlatEvery {plan.VaePolishFlatEvery} must be >= 2 (one flat sample in N)");
         Directory.CreateDirectory(workFolder);
         Directory.CreateDirectory(outputFolder);
         var vaePath = Path.Combine(workFolder, VaeFile);
@@ -117,7 +119,6 @@ public static class TinyTraining
         }
         if (plan.VaePolishSteps > 0)
         {
-            if (plan.VaePolishFlatEvery < 2) throw new ArgumentException($"VaePolishFlatEvery {plan.VaePolishFlatEvery} must be >= 2");
             var polish = new VaeTrainingSettings
             {
                 Steps = plan.VaePolishSteps, LearningRate = plan.VaePolishLearningRate, WarmupSteps = Math.Min(20, plan.VaePolishSteps / 4 + 1),
