@@ -293,8 +293,9 @@ public static class TinyTraining
             catch (System.Runtime.InteropServices.ExternalException e) when (attempt <= NativeErrorRetries && File.Exists(statePath))
             {
                 // libtorch failed inside a step (TorchSharp 0.107 can free a temporary Scalar, e.g. the implicit alpha
-                // of Tensor.add, while the native call still reads it; a 3000-step run hit it about once): the last
-                // state is whole, and resuming from it gives the bytes an uninterrupted run gives.
+                // of Tensor.add, while the native call still reads it; steps now run in a Runtime.GcPause, which closes
+                // that window, and this stays as the second line): the last state is whole, and resuming from it gives
+                // the bytes an uninterrupted run gives.
                 trainer.LoadState(statePath);
                 report(new(label, Message: $"libtorch failed in a step ({FirstLine(e.Message)}); resumed at step {trainer.Step} from {statePath} (retry {attempt} of {NativeErrorRetries})"));
             }
