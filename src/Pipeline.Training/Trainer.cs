@@ -80,19 +80,12 @@ public abstract class Trainer : IDisposable
     protected virtual AdamW? SecondOptimizer => null;
 
     /// <summary>Trains one step and returns its loss.</summary>
-    public double TrainStep()
-    {
-        using var pause = Pipeline.Runtime.GcPause.Scope();
-        return TrainStepCore().Loss;
-    }
+    public double TrainStep() => TrainStepCore().Loss;
 
     (double Loss, double Lr, double GradNorm) TrainStepCore()
     {
         double lr = _schedule.At(Step);
         double loss, norm;
-        // No garbage collection inside the step (Runtime.GcPause): TorchSharp's temporary Scalars must outlive the
-        // native calls that read them.
-        Pipeline.Runtime.GcPause.Ensure();
         using (var scope = NewDisposeScope())
         {
             using var batch = Data.Batch(Step);
@@ -120,7 +113,6 @@ public abstract class Trainer : IDisposable
         long start = Step;
         var clock = Stopwatch.StartNew();
         double last = double.NaN;
-        using var pause = Pipeline.Runtime.GcPause.Scope();
         while (Step < end)
         {
             cancel.ThrowIfCancellationRequested();

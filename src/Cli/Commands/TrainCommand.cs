@@ -123,6 +123,10 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                 ?? (self is not null && Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase) ? self : "dotnet");
             var start = new System.Diagnostics.ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             if (!apphost) start.ArgumentList.Add(cli);
+            // A 256 MB young generation: about 70x fewer collections (20 M small allocations: 686 -> 10), so fewer chances
+            // for a collection to finalise one of TorchSharp's temporary Scalars while its native call is in flight (the
+            // "libtorch failed in a step" of long trainings). Only this child: a process cannot change its own GC.
+            if (Environment.GetEnvironmentVariable("DOTNET_GCgen0size") is null) start.Environment["DOTNET_GCgen0size"] = "0x10000000";
             var args = new List<string> { "train", "--stage", stages, "--threads", "1", "--work", s.Work, "--out", s.Out,
                 "--seed", s.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture), "--scale", s.Scale.ToString("R", System.Globalization.CultureInfo.InvariantCulture) };
             if (s.LossWeighting is not null) args.AddRange(new[] { "--loss-weighting", s.LossWeighting });

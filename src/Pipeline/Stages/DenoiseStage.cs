@@ -24,15 +24,7 @@ public static class DenoiseStage
         if (conditioning.BatchSize != x.shape[0])
             throw new ArgumentException($"the conditioning has {conditioning.BatchSize} rows but the latent batch has {x.shape[0]}");
         using var noGrad = no_grad();
-        var guided = Guided.Compose(guider, model.Denoiser, model.Network, conditioning.Cond, conditioning.Uncond);
-        // No garbage collection inside an evaluation (Runtime.GcPause: TorchSharp's temporary Scalars must outlive the
-        // native calls that read them).
-        DenoiseFunction denoise = (latents, sigma) =>
-        {
-            Runtime.GcPause.Ensure();
-            return guided(latents, sigma);
-        };
-        using var pause = Runtime.GcPause.Scope();
+        var denoise = Guided.Compose(guider, model.Denoiser, model.Network, conditioning.Cond, conditioning.Uncond);
         return sampler.Sample(wrap is null ? denoise : wrap(denoise), x, sigmas, noise, options);
     }
 }
