@@ -1,5 +1,6 @@
 using Pipeline.Diffusion.Scaling;
 using static TorchSharp.torch;
+using Pipeline.Runtime;
 
 namespace Pipeline.Diffusion.Denoising;
 
@@ -25,6 +26,6 @@ static class DenoiserMath
         var (cSkip, cOut, cIn, cNoise) = scaling.Get(s);
         var timesteps = quantizeCNoise(cNoise.reshape(q.shape));
         var output = network.Forward(x * cIn, timesteps, conditioning);
-        return (output * cOut + x * cSkip).MoveToOuterDisposeScope();
+        return (output * cOut).Plus(x * cSkip).MoveToOuterDisposeScope();
     }
 }

@@ -1,5 +1,6 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Pipeline.Runtime;
 
 namespace Pipeline.Models.TextEncoders;
 
@@ -23,8 +24,8 @@ public sealed class ClipEncoderLayer : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var h = x + self_attn.forward(layer_norm1.forward(x));
-        var result = h + mlp.forward(layer_norm2.forward(h));
+        var h = x.Plus(self_attn.forward(layer_norm1.forward(x)));
+        var result = h.Plus(mlp.forward(layer_norm2.forward(h)));
         return result.MoveToOuterDisposeScope();
     }
 }

@@ -1,6 +1,7 @@
 using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
+using Pipeline.Runtime;
 
 namespace Pipeline.Models.TextEncoders;
 
@@ -47,6 +48,6 @@ public sealed class ClipTextEmbeddings : nn.Module<Tensor, Tensor>
         var positions = position_embedding.weight.narrow(0, 0, ids.shape[1]);
         var tokens = token_embedding.forward(ids);
         if (vectors is not null) tokens = vectors.Apply(tokens);
-        return (tokens + positions).MoveToOuterDisposeScope();
+        return tokens.Plus(positions).MoveToOuterDisposeScope();
     }
 }

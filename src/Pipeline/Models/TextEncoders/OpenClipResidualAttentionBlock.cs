@@ -1,5 +1,6 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Pipeline.Runtime;
 
 namespace Pipeline.Models.TextEncoders;
 
@@ -25,7 +26,7 @@ public sealed class OpenClipResidualAttentionBlock : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var h = x + attn.forward(ln_1.forward(x));
-        return (h + mlp.forward(ln_2.forward(h))).MoveToOuterDisposeScope();
+        var h = x.Plus(attn.forward(ln_1.forward(x)));
+        return h.Plus(mlp.forward(ln_2.forward(h))).MoveToOuterDisposeScope();
     }
 }

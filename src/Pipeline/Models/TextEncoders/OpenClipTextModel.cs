@@ -1,6 +1,7 @@
 using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
+using Pipeline.Runtime;
 
 namespace Pipeline.Models.TextEncoders;
 
@@ -80,7 +81,7 @@ public sealed class OpenClipTextModel : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var embedded = token_embedding.forward(tokens);
         if (vectors is not null) embedded = vectors.Apply(embedded);
-        var x = embedded + _positionalEmbedding;
+        var x = embedded.Plus(_positionalEmbedding);
         Tensor penultimate, last;
         IReadOnlyList<Tensor>? blocks = null;
         if (intermediates)

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Pipeline.Runtime;
 
 namespace Pipeline.Models.Unet;
 
@@ -34,9 +35,9 @@ public sealed class BasicTransformerBlock : nn.Module<Tensor, Tensor?, Tensor>
     public override Tensor forward(Tensor x, Tensor? context)
     {
         using var scope = NewDisposeScope();
-        x = attn1.call(Float32Norms.LayerNorm(norm1, x), null) + x;
-        x = attn2.call(Float32Norms.LayerNorm(norm2, x), context) + x;
-        x = ff.call(Float32Norms.LayerNorm(norm3, x)) + x;
+        x = attn1.call(Float32Norms.LayerNorm(norm1, x), null).Plus(x);
+        x = attn2.call(Float32Norms.LayerNorm(norm2, x), context).Plus(x);
+        x = ff.call(Float32Norms.LayerNorm(norm3, x)).Plus(x);
         return x.MoveToOuterDisposeScope();
     }
 }

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Pipeline.Runtime;
 
 namespace Pipeline.Models.Unet;
 
@@ -41,8 +42,8 @@ public sealed class ResBlock : nn.Module<Tensor, Tensor, Tensor>
         using var scope = NewDisposeScope();
         var h = Convolutions.Sequence(in_layers, x);
         var embOut = emb_layers.call(emb).to(h.dtype);
-        h = Convolutions.Sequence(out_layers, h + embOut.unsqueeze(-1).unsqueeze(-1));
+        h = Convolutions.Sequence(out_layers, h.Plus(embOut.unsqueeze(-1).unsqueeze(-1)));
         var skip = skip_connection is null ? x : Convolutions.Forward(skip_connection, x);
-        return (skip + h).MoveToOuterDisposeScope();
+        return skip.Plus(h).MoveToOuterDisposeScope();
     }
 }

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Pipeline.Runtime;
 
 namespace Pipeline.Models.Unet;
 
@@ -51,6 +52,6 @@ public sealed class SpatialTransformer : nn.Module<Tensor, Tensor?, Tensor>
         if (_useLinear) t = Convolutions.Call(proj_out, t);
         t = t.transpose(1, 2).reshape(b, -1, h, w);              // [B, C, H, W]
         if (!_useLinear) t = Convolutions.Call(proj_out, t);
-        return (t + x).MoveToOuterDisposeScope();
+        return t.Plus(x).MoveToOuterDisposeScope();
     }
 }

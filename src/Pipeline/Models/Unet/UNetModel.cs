@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Pipeline.Runtime;
 
 namespace Pipeline.Models.Unet;
 
@@ -92,7 +93,7 @@ public sealed class UNetModel : nn.Module<Tensor, Tensor, Tensor?, Tensor?, Tens
         {
             var label = label_emb.call(y!.to(dtype));
             observe?.Invoke("label_emb", label);
-            emb = emb + label;
+            emb = emb.Plus(label);
         }
         var ctx = context?.to(dtype);
 

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Pipeline.Runtime;
 
 namespace Pipeline.Models.Vae;
 
@@ -38,6 +39,6 @@ public sealed class AttnBlock : nn.Module<Tensor, Tensor>
         Tensor Tokens(Tensor t) => t.flatten(2).transpose(1, 2).unsqueeze(1);
         var attended = nn.functional.scaled_dot_product_attention(Tokens(Convolutions.Forward(q, normed)), Tokens(Convolutions.Forward(k, normed)), Tokens(Convolutions.Forward(v, normed)));
         var image = attended.squeeze(1).transpose(1, 2).reshape(b, c, h, w);
-        return (x + Convolutions.Forward(proj_out, image)).MoveToOuterDisposeScope();
+        return x.Plus(Convolutions.Forward(proj_out, image)).MoveToOuterDisposeScope();
     }
 }

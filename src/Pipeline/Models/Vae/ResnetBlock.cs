@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Pipeline.Runtime;
 
 namespace Pipeline.Models.Vae;
 
@@ -38,7 +39,7 @@ public sealed class ResnetBlock : nn.Module<Tensor, Tensor>
         var h = Convolutions.Forward(conv1, nn.functional.silu(Normalize.Apply(norm1, x, statistics)));
         h = Convolutions.Forward(conv2, dropout.call(nn.functional.silu(Normalize.Apply(norm2, h, statistics))));
         var skip = nin_shortcut is null ? x : Convolutions.Forward(nin_shortcut, x);
-        return (skip + h).MoveToOuterDisposeScope();
+        return skip.Plus(h).MoveToOuterDisposeScope();
     }
 }
 
