@@ -19,7 +19,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [CommandOption("--seed <N>")] [Description("Seed of the whole training plan (data, initialisation, noise)")] [DefaultValue(20251126L)] public long Seed { get; init; } = 20251126;
         [CommandOption("--threads <N>")] [Description("libtorch CPU threads (default: one per core; with all and two lanes: the VAE's, each lane after it takes one)")] public int? Threads { get; init; }
 
-        [CommandOption("--loss-weighting <NAME>")] [Description("Loss weighting of every diffusion stage: a registered one (eps, edm, v, unit, …); default: eps (SDXL)")] public string? LossWeighting { get; init; }
+        [CommandOption("--loss-weighting <NAME>")] [Description("Loss weighting of every diffusion stage: a registered one (eps, edm, min-snr, v, unit, …); default: eps (SDXL) for the base, min-SNR-2 for the refiner")] public string? LossWeighting { get; init; }
         [CommandOption("--sigma-sampler <NAME>")] [Description("Training noise levels of the base stages: a registered sigma sampler (discrete, edm, …); default: the model's 1000 discrete scales")] public string? SigmaSampler { get; init; }
 
         public override ValidationResult Validate() =>
@@ -41,9 +41,10 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             if (!(s.Scale > 0)) throw new ArgumentException($"--scale must be positive, got {s.Scale}");
             TorchRuntime.Configure(s.Threads is { } t ? new RuntimeSettings(t) : RuntimeSettings.Default);
             var registry = Pipeline.Plugins.Hosting.PluginHost.LoadOnce().Registry;
-            var plan = new TinyTrainingPlan(Seed: s.Seed,
-                LossWeighting: s.LossWeighting is null ? null : registry.LossWeighting(s.LossWeighting),
+            var weighting = s.LossWeighting is null ? null : registry.LossWeighting(s.LossWeighting);
+            var plan = new TinyTrainingPlan(Seed: s.Seed, LossWeighting: weighting,
                 SigmaSampler: s.SigmaSampler is null ? null : registry.SigmaSampler(s.SigmaSampler)).Scaled(s.Scale);
+            if (weighting is not null) plan = plan with { RefinerLossWeighting = weighting };
             using var ctrlC = new Rendering.CtrlC(cancellation);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             try

@@ -239,7 +239,7 @@ public static class TinyTraining
                 EncodeDType = plan.Bf16Encode && model.Device.type == TorchSharp.DeviceType.CPU && Runtime.ComputePrecision.CpuHasNativeBf16 ? ScalarType.BFloat16 : null,
                 LatentCacheSize = plan.DataEpochs > 1 ? distinct * batchSize : 0,
             };
-            if (plan.LossWeighting is { } weighting) settings = settings with { LossWeighting = weighting };
+            if ((refiner ? plan.RefinerLossWeighting ?? plan.LossWeighting : plan.LossWeighting) is { } weighting) settings = settings with { LossWeighting = weighting };
             if (!refiner && plan.SigmaSampler is { } sigmas) settings = settings with { SigmaSampler = sigmas };
             using var trainer = new DiffusionTrainer(model, data, settings);
             string label = $"{name}: {stage.Name}";

@@ -41,6 +41,7 @@ public static class BuiltInComponents
         r.Register(ComponentKind.LossWeighting, "edm", new EDMWeighting(), "EDM weighting, sigma_data 0.5");
         r.Register(ComponentKind.LossWeighting, "v", new VWeighting(), "v weighting");
         r.Register(ComponentKind.LossWeighting, "eps", new EpsWeighting(), "epsilon weighting sigma^-2");
+        r.Register(ComponentKind.LossWeighting, "min-snr", new MinSnrWeighting(), "min-SNR-5 (Hang et al. 2023): min(sigma^-2, 5)");
 
         r.Register(ComponentKind.SigmaSampler, "discrete", new DiscreteSampling(legacy), "uniform over the 1000 DDPM noise scales");
         r.Register(ComponentKind.SigmaSampler, "edm", new EDMSampling(), "log-normal, P_mean -1.2, P_std 1.2");

@@ -70,6 +70,6 @@ public class TrainingComponentsTests
         var (code, raw) = Pipeline.Tests.Cli.CliHarness.Sdxl("train", "--loss-weighting", "edn", "--work", Path.GetTempPath(), "--threads", "1");
         var output = string.Join(" ", raw.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
         Assert.Equal(2, code);
-        Assert.Contains("unknown loss weighting 'edn'; valid: edm, eps, unit, v", output);
+        Assert.Contains("unknown loss weighting 'edn'; valid: edm, eps, min-snr, unit, v", output);
     }
 }
