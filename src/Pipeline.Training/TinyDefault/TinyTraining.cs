@@ -232,15 +232,8 @@ public static class TinyTraining
             if (refiner) world = world.HighQuality();
             long distinct = plan.DistinctBatches(stage.Steps);
             ITrainingData data = plan.DataEpochs > 1 ? new RepeatingData(new ShapeWorldData(world), distinct) : new ShapeWorldData(world);
-            var settings = new DiffusionTrainingSettings
-            {
-                Steps = stage.Steps, LearningRate = stage.LearningRate, WarmupSteps = stage.WarmupSteps, Decay = LearningRateDecay.Cosine,
-                EmaDecay = plan.EmaDecay, Seed = plan.Seed + 10 * (i + 1), MaxIdx = refiner ? plan.RefinerMaxIdx : null,
-                EncodeDType = plan.Bf16Encode && model.Device.type == TorchSharp.DeviceType.CPU && Runtime.ComputePrecision.CpuHasNativeBf16 ? ScalarType.BFloat16 : null,
-                LatentCacheSize = plan.DataEpochs > 1 ? distinct * batchSize : 0,
-            };
-            if ((refiner ? plan.RefinerLossWeighting ?? plan.LossWeighting : plan.LossWeighting) is { } weighting) settings = settings with { LossWeighting = weighting };
-            if (!refiner && plan.SigmaSampler is { } sigmas) settings = settings with { SigmaSampler = sigmas };
+            var encode = plan.Bf16Encode && model.Device.type == TorchSharp.DeviceType.CPU && Runtime.ComputePrecision.CpuHasNativeBf16 ? ScalarType.BFloat16 : (ScalarType?)null;
+            var settings = StageSettings(plan, stage, i, refiner, encode);
             using var trainer = new DiffusionTrainer(model, data, settings);
             string label = $"{name}: {stage.Name}";
             int index = i;
@@ -254,6 +247,27 @@ public static class TinyTraining
         DeleteStates(workFolder, states);
         MarkFinished(workFolder, name, outPath);
         report(new(name, Message: $"wrote {outPath} ({new FileInfo(outPath).Length / 1e6:F1} MB)"));
+    }
+
+    /// <summary>
+    /// The trainer settings of diffusion stage <paramref name="index"/> (of the base, or the refiner's only stage): the
+    /// stage's steps and learning rate, the plan's EMA, a seed per stage, the refiner's noise-scale range, the latent
+    /// cache of the plan's data epochs; loss weighting: the refiner's <see cref="TinyTrainingPlan.RefinerLossWeighting"/>
+    /// (else the plan's), the base's <see cref="TinyTrainingPlan.LossWeighting"/>; the plan's sigma sampler for the base only.
+    /// </summary>
+    internal static DiffusionTrainingSettings StageSettings(TinyTrainingPlan plan, DiffusionStage stage, int index, bool refiner, ScalarType? encodeDType)
+    {
+        int batchSize = refiner ? plan.RefinerBatch : plan.BaseBatch;
+        var settings = new DiffusionTrainingSettings
+        {
+            Steps = stage.Steps, LearningRate = stage.LearningRate, WarmupSteps = stage.WarmupSteps, Decay = LearningRateDecay.Cosine,
+            EmaDecay = plan.EmaDecay, Seed = plan.Seed + 10 * (index + 1), MaxIdx = refiner ? plan.RefinerMaxIdx : null,
+            EncodeDType = encodeDType,
+            LatentCacheSize = plan.DataEpochs > 1 ? plan.DistinctBatches(stage.Steps) * batchSize : 0,
+        };
+        if ((refiner ? plan.RefinerLossWeighting ?? plan.LossWeighting : plan.LossWeighting) is { } weighting) settings = settings with { LossWeighting = weighting };
+        if (!refiner && plan.SigmaSampler is { } sigmas) settings = settings with { SigmaSampler = sigmas };
+        return settings;
     }
 
     /// <summary>The training-state file of <paramref name="name"/> (a VAE phase, a diffusion stage, a distillation) in the work folder.</summary>
