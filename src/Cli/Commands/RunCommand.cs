@@ -41,6 +41,12 @@ public sealed class RunCommand : Command<RunCommand.Settings>
     /// <summary>The recipe's own arguments, split off by <see cref="SplitArguments"/> before Spectre parses the rest.</summary>
     internal static IReadOnlyList<string>? PendingRecipeArguments { get; set; }
 
+    /// <summary>How a recipe reads what this command's own options set (<see cref="RecipeArgs.WithHostOptions"/>).</summary>
+    internal static readonly IReadOnlyDictionary<string, string> HostOptionHints = new Dictionary<string, string>
+    {
+        ["out"] = "Output.Folder", ["threads"] = "torch.get_num_threads()", ["device"] = "Device",
+    };
+
     static readonly HashSet<string> OwnValueOptions = new(StringComparer.Ordinal) { "--out", "--threads", "--device" };
 
     /// <summary>
@@ -76,7 +82,7 @@ public sealed class RunCommand : Command<RunCommand.Settings>
         TorchSharp.torch.Device device;
         try
         {
-            args = RecipeArgs.Parse(PendingRecipeArguments ?? Array.Empty<string>());
+            args = RecipeArgs.Parse(PendingRecipeArguments ?? Array.Empty<string>()).WithHostOptions(HostOptionHints);
             device = Options.OptionParsing.Device(settings.Device);
             source = RecipeSource.FromFile(settings.Recipe);
         }

@@ -10,8 +10,30 @@ namespace Pipeline.Plugins.Recipes;
 public sealed record RecipeArgs
 {
     readonly ImmutableSortedDictionary<string, string> _values;
+    readonly ImmutableDictionary<string, string> _hostOptions;
 
-    RecipeArgs(ImmutableSortedDictionary<string, string> values) => _values = values;
+    RecipeArgs(ImmutableSortedDictionary<string, string> values, ImmutableDictionary<string, string>? hostOptions = null)
+    {
+        _values = values;
+        _hostOptions = hostOptions ?? ImmutableDictionary.Create<string, string>(StringComparer.OrdinalIgnoreCase);
+    }
+
+    /// <summary>
+    /// A copy that knows the host's own options (name → how a recipe reads it instead, e.g. <c>out</c> →
+    /// <c>Output.Folder</c>): the host takes those words from the command line, so a recipe asking for one that it was
+    /// not given (after a lone <c>--</c>) gets an error naming the right way, not its fallback in silence.
+    /// </summary>
+    public RecipeArgs WithHostOptions(IReadOnlyDictionary<string, string> optionHints)
+    {
+        ArgumentNullException.ThrowIfNull(optionHints);
+        return new RecipeArgs(_values, optionHints.ToImmutableDictionary(kv => Normalize(kv.Key), kv => kv.Value, StringComparer.OrdinalIgnoreCase));
+    }
+
+    void CheckNotHostOption(string key)
+    {
+        if (!_values.ContainsKey(key) && _hostOptions.TryGetValue(key, out var hint))
+            throw new RecipeArgumentException($"--{key} is the host's own option, so a recipe never receives it: read it as {hint} (or pass the recipe its own --{key} after a lone --){GivenSuffix(this)}");
+    }
 
     public static RecipeArgs Empty { get; } =
         new(ImmutableSortedDictionary.Create<string, string>(StringComparer.OrdinalIgnoreCase));
@@ -61,7 +83,7 @@ public sealed record RecipeArgs
         if (k.Length == 0 || k.Any(char.IsWhiteSpace))
             throw new RecipeArgumentException($"invalid argument name '{key}'{GivenSuffix(this)}");
         if (_values.ContainsKey(k)) throw new RecipeArgumentException($"argument --{k} given twice{GivenSuffix(this)}");
-        return new RecipeArgs(_values.Add(k, value));
+        return new RecipeArgs(_values.Add(k, value), _hostOptions);
     }
 
     /// <summary>The keys given, sorted.</summary>
@@ -76,6 +98,7 @@ public sealed record RecipeArgs
     public T Get<T>(string key, T fallback)
     {
         ArgConversion.Describe(typeof(T));
+        CheckNotHostOption(Normalize(key));
         return _values.TryGetValue(Normalize(key), out var text) ? Convert<T>(Normalize(key), text) : fallback;
     }
 
@@ -83,6 +106,7 @@ public sealed record RecipeArgs
     public T Require<T>(string key)
     {
         var type = ArgConversion.Describe(typeof(T));
+        CheckNotHostOption(Normalize(key));
         return _values.TryGetValue(Normalize(key), out var text)
             ? Convert<T>(Normalize(key), text)
             : throw new RecipeArgumentException($"missing required argument --{Normalize(key)} ({type}){GivenSuffix(this)}");

@@ -101,6 +101,14 @@ public sealed class CliUsageTests(ITestOutputHelper log)
             var (code, output) = Sdxl("run", recipePath, "--n", "6", "--threads", "1");
             Assert.True(code == 0, output);
             Assert.Contains("n=6 device=cpu", output);
+
+            // a recipe reading the host's --out as its own argument gets told, instead of its fallback in silence
+            var outPath = Path.Combine(dir, "out.csx");
+            File.WriteAllText(outPath, "return Args.Get(\"out\", \"fallback\");");
+            var (failed, message) = Sdxl("run", outPath, "--out", dir, "--threads", "1");
+            Assert.NotEqual(0, failed);
+            Assert.Contains("Output.Folder", message);
+            Assert.DoesNotContain("fallback", message);
         }
         finally { Directory.Delete(dir, recursive: true); }
     }

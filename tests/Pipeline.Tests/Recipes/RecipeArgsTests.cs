@@ -70,4 +70,22 @@ public sealed class RecipeArgsTests
         Assert.Equal(a, RecipeArgs.From([new("steps", "3"), new("name", "a cat")]));
         Assert.NotEqual(a, a.With("seed", "1"));
     }
+
+    [Fact]
+    public void Asking_for_a_host_option_the_recipe_was_not_given_names_how_to_read_it()
+    {
+        var hints = new Dictionary<string, string> { ["out"] = "Output.Folder" };
+        var a = RecipeArgs.Parse(new[] { "--steps", "3" }).WithHostOptions(hints);
+        var e = Assert.Throws<RecipeArgumentException>(() => a.Get("out", "o"));
+        Assert.Contains("--out is the host's own option", e.Message);
+        Assert.Contains("Output.Folder", e.Message);
+        Assert.Throws<RecipeArgumentException>(() => a.Require<string>("OUT"));
+        Assert.Equal(3, a.Get("steps", 0));
+        // given to the recipe after a lone "--", it is the recipe's own
+        var own = RecipeArgs.Parse(new[] { "--out", "x" }).WithHostOptions(hints);
+        Assert.Equal("x", own.Get("out", "o"));
+        Assert.Equal("x", own.Require<string>("out"));
+        // and a later With keeps the hints
+        Assert.Throws<RecipeArgumentException>(() => a.With("seed", "1").Get("out", "o"));
+    }
 }
