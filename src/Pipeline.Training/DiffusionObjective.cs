@@ -9,7 +9,8 @@ namespace Pipeline.Training;
 
 /// <summary>
 /// The diffusion loss of one batch, shared by <see cref="DiffusionTrainer"/> and <see cref="Lora.LoraTrainer"/>: images →
-/// frozen VAE posterior sample × scale factor (encoded in <see cref="DiffusionTrainingSettings.EncodeDType"/> when set); captions → tokens, with the batch's micro-conditioning → conditioner rows →
+/// frozen VAE posterior sample × scale factor (encoded in <see cref="DiffusionTrainingSettings.EncodeDType"/> when set,
+/// from channels-last images); captions → tokens, with the batch's micro-conditioning → conditioner rows →
 /// conditioning (UCG dropout from its own seeded generator); <see cref="StandardDiffusionLoss"/> through
 /// <c>model.Denoiser</c> and <c>model.Network</c>; mean over samples. Draws: one generator (seed) for posterior noise,
 /// sigmas, noise and offset noise (in that order), another (seed + 1) for UCG dropout.
@@ -89,15 +90,21 @@ public sealed class DiffusionObjective : IDisposable
         using (no_grad())
         {
             var encoder = _encoder ?? _model.FirstStage;
-            using var moments = _cache is null
-                ? encoder.EncodeMoments(batch.Images.to(_model.Device))
-                : _cache.Moments(batch.Images, images => encoder.EncodeMoments(images.to(_model.Device)));
+            using var moments = _cache is null ? Encode(encoder, batch.Images) : _cache.Moments(batch.Images, images => Encode(encoder, images));
             using var posterior = new Models.Vae.DiagonalGaussianDistribution(moments);
             var z = (_settings.SampleLatents ? posterior.Sample(_random.Normal(posterior.Mean.shape, CPU)) : posterior.Mode()).to(ScalarType.Float32);
             latents = (z * _model.FirstStage.Config.ScaleFactor).to(_model.ComputeDType);
         }
         var conditioning = _model.Conditioner.Forward(Rows(batch), null, _settings.UcgDropout ? _ucg : null, _graphThroughFrozen);
         return LossFunction.PerSample(_model.Denoiser, _model.Network, latents, conditioning, _random).mean();
+    }
+
+    /// <summary>The frozen encoder's moments of <paramref name="images"/>, fed channels-last (<see cref="Runtime.ChannelsLast"/>:
+    /// 14 % faster in bfloat16, 37 % in float32 on a CPU core; the same posterior up to the kernels' rounding).</summary>
+    Tensor Encode(Models.Vae.AutoencoderKL encoder, Tensor images)
+    {
+        using var packed = Runtime.ChannelsLast.Of(images.to(_model.Device));   // .to may return the batch's own tensor: not disposed here
+        return encoder.EncodeMoments(packed);
     }
 
     static void CheckBatch(TrainingBatch batch)

@@ -30,7 +30,7 @@ public sealed record DiffusionStage(string Name, long Steps, IReadOnlyList<Image
 public sealed record TinyTrainingPlan(
     long Seed = 20251126,
     long VaeSteps = 900, int VaeBatch = 32, double VaeLearningRate = 2e-3,
-    long VaeRefineSteps = 1500, double VaeRefineLearningRate = 1e-3, double VaeRefineL2Weight = 1.0, double VaeRefineEdgeWeight = 0.5,
+    long VaeRefineSteps = 1300, double VaeRefineLearningRate = 1e-3, double VaeRefineL2Weight = 1.0, double VaeRefineEdgeWeight = 0.5,
     double VaeRefineEmaDecay = 0.995,
     long VaePolishSteps = 200, double VaePolishLearningRate = 2e-4, int VaePolishFlatEvery = 8, double VaePolishEmaDecay = 0.99,
     int BaseBatch = 64, IReadOnlyList<DiffusionStage>? BaseStages = null,
@@ -38,7 +38,7 @@ public sealed record TinyTrainingPlan(
     double EmaDecay = 0.999, double CropProbability = 0.5,
     long TaesdSteps = 600, int TaesdChannels = 32, double TaesdLearningRate = 2e-3,
     ILossWeighting? LossWeighting = null, ISigmaSampler? SigmaSampler = null, bool Bf16Encode = true, bool Bf16Vae = true,
-    int DataEpochs = 4, long CheckpointEvery = 200)
+    int DataEpochs = 6, long CheckpointEvery = 200)
 {
     /// <summary>
     /// The refiner's loss weighting: min-SNR-2 (<see cref="MinSnrWeighting"/>), i.e. the ε loss scaled by min(1, 2σ²).
