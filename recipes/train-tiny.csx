@@ -7,9 +7,9 @@
 // Component names are resolved here, at the edge; the plan holds the objects (null keeps sgm's SDXL defaults).
 // --loss-weighting replaces the base's eps weighting and the refiner's min-SNR-2 alike.
 var weighting = Args.Has("loss-weighting") ? Registry.LossWeighting(Args.Require<string>("loss-weighting")) : null;
-var plan = new TinyTrainingPlan(Seed: Args.Get("seed", 20251126L), LossWeighting: weighting,
-    SigmaSampler: Args.Has("sigma-sampler") ? Registry.SigmaSampler(Args.Require<string>("sigma-sampler")) : null).Scaled(Args.Get("scale", 1.0));
-if (weighting is not null) plan = plan with { RefinerLossWeighting = weighting };
+var plan = new TinyTrainingPlan(Seed: Args.Get("seed", 20251126L),
+    SigmaSampler: Args.Has("sigma-sampler") ? Registry.SigmaSampler(Args.Require<string>("sigma-sampler")) : null)
+    .WithLossWeighting(weighting).Scaled(Args.Get("scale", 1.0));
 var work = Args.Get("work", ".train");
 var lastReport = DateTime.MinValue;
 TinyTraining.Run(plan, work, Output.Folder, Args.Get("stage", "all"), e =>

@@ -42,9 +42,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             TorchRuntime.Configure(s.Threads is { } t ? new RuntimeSettings(t) : RuntimeSettings.Default);
             var registry = Pipeline.Plugins.Hosting.PluginHost.LoadOnce().Registry;
             var weighting = s.LossWeighting is null ? null : registry.LossWeighting(s.LossWeighting);
-            var plan = new TinyTrainingPlan(Seed: s.Seed, LossWeighting: weighting,
-                SigmaSampler: s.SigmaSampler is null ? null : registry.SigmaSampler(s.SigmaSampler)).Scaled(s.Scale);
-            if (weighting is not null) plan = plan with { RefinerLossWeighting = weighting };
+            var plan = new TinyTrainingPlan(Seed: s.Seed,
+                SigmaSampler: s.SigmaSampler is null ? null : registry.SigmaSampler(s.SigmaSampler)).WithLossWeighting(weighting).Scaled(s.Scale);
             using var ctrlC = new Rendering.CtrlC(cancellation);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             try
@@ -135,9 +134,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             foreach (var a in args) start.ArgumentList.Add(a);
             var logPath = Path.Combine(s.Work, $"train-{stages.Replace(',', '-')}.log");
             var process = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException($"could not start {host}");
-            var log = new StreamWriter(logPath) { AutoFlush = true };
-            var copy = Task.WhenAll(process.StandardOutput.BaseStream.CopyToAsync(log.BaseStream), process.StandardError.BaseStream.CopyToAsync(log.BaseStream))
-                .ContinueWith(_ => log.Dispose(), TaskScheduler.Default);
+            var copy = Rendering.LaneLog.Copy(logPath, process.StandardOutput, process.StandardError);
             return new SecondLane(process, logPath, copy);
         }
 

@@ -50,6 +50,13 @@ public sealed record TinyTrainingPlan(
     /// </summary>
     public ILossWeighting? RefinerLossWeighting { get; init; } = new MinSnrWeighting(2.0);
 
+    /// <summary>
+    /// The plan with <paramref name="weighting"/> as the loss weighting of every diffusion stage, the refiner's too
+    /// (what <c>sdxl train --loss-weighting</c> and <c>recipes/train-tiny.csx</c> mean); null: the plan unchanged.
+    /// </summary>
+    public TinyTrainingPlan WithLossWeighting(ILossWeighting? weighting) =>
+        weighting is null ? this : this with { LossWeighting = weighting, RefinerLossWeighting = weighting };
+
     /// <summary>The distinct batches a diffusion stage of <paramref name="steps"/> steps draws (<see cref="DataEpochs"/> passes over them).</summary>
     public long DistinctBatches(long steps) => Math.Max(1, (steps + DataEpochs - 1) / DataEpochs);
 

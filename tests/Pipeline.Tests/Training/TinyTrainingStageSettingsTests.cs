@@ -39,6 +39,16 @@ public class TinyTrainingStageSettingsTests
     }
 
     [Fact]
+    public void WithLossWeighting_sets_every_stages_weighting_and_null_keeps_the_plan()
+    {
+        var v = Plan.WithLossWeighting(new VWeighting());
+        Assert.Equal(new VWeighting(), TinyTraining.StageSettings(v, v.EffectiveBaseStages[2], 2, refiner: false, null).LossWeighting);
+        Assert.Equal(new VWeighting(), TinyTraining.StageSettings(v, RefinerStage, 0, refiner: true, null).LossWeighting);
+        Assert.Same(Plan, Plan.WithLossWeighting(null));
+        Assert.Equal(Plan with { }, v with { LossWeighting = null, RefinerLossWeighting = Plan.RefinerLossWeighting });
+    }
+
+    [Fact]
     public void A_sigma_sampler_replaces_the_base_stages_draws_and_leaves_the_refiners_range()
     {
         var plan = Plan with { SigmaSampler = new EDMSampling() };
