@@ -1,4 +1,5 @@
 using Pipeline.Diffusion.Training;
+using Pipeline.Training;
 using Pipeline.Training.TinyDefault;
 using Xunit;
 
@@ -46,6 +47,16 @@ public class TinyTrainingStageSettingsTests
         Assert.Equal(new VWeighting(), TinyTraining.StageSettings(v, RefinerStage, 0, refiner: true, null).LossWeighting);
         Assert.Same(Plan, Plan.WithLossWeighting(null));
         Assert.Equal(Plan with { }, v with { LossWeighting = null, RefinerLossWeighting = Plan.RefinerLossWeighting });
+    }
+
+    [Fact]
+    public void Channels_last_encoding_is_off_by_default_so_the_shipped_weights_reproduce_and_the_plan_switches_every_stage()
+    {
+        Assert.False(new DiffusionTrainingSettings().ChannelsLastEncode);
+        Assert.False(TinyTraining.StageSettings(Plan, Plan.EffectiveBaseStages[1], 1, refiner: false, null).ChannelsLastEncode);
+        var fast = Plan with { ChannelsLastEncode = true };
+        Assert.All(fast.EffectiveBaseStages.Select((st, i) => TinyTraining.StageSettings(fast, st, i, refiner: false, null)), s => Assert.True(s.ChannelsLastEncode));
+        Assert.True(TinyTraining.StageSettings(fast, RefinerStage, 0, refiner: true, null).ChannelsLastEncode);
     }
 
     [Fact]
