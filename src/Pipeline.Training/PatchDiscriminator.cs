@@ -6,10 +6,10 @@ namespace Pipeline.Training;
 
 /// <summary>
 /// The patch discriminator of the LDM/SDXL autoencoder recipe (taming-transformers' <c>NLayerDiscriminator</c>, pix2pix's
-/// PatchGAN): 4×4 convolutions, the first <paramref name="layers"/> + 1 with stride 2, LeakyReLU 0.2, then a stride-1
+/// PatchGAN): 4×4 convolutions, the first <c>layers</c> + 1 with stride 2, LeakyReLU 0.2, then a stride-1
 /// convolution to one logit per overlapping patch. GroupNorm stands in for the original's BatchNorm so that a batch's
 /// statistics never leak between real and reconstructed images. Weights start as taming's <c>weights_init</c>: convolutions
-/// N(0, 0.02), norm scales N(1, 0.02), biases 0, drawn from <paramref name="seed"/> (no global generator is touched).
+/// N(0, 0.02), norm scales N(1, 0.02), biases 0, drawn from <c>seed</c> (no global generator is touched).
 /// </summary>
 public sealed class PatchDiscriminator : nn.Module<Tensor, Tensor>
 {

@@ -1,7 +1,7 @@
 namespace Pipeline.Training;
 
 /// <summary>
-/// Epochs over a finite slice of a data stream: batch <c>i</c> is <paramref name="source"/>'s batch <c>i mod Period</c>,
+/// Epochs over a finite slice of a data stream: batch <c>i</c> is the source's batch <c>i mod Period</c>,
 /// so a run of <c>Steps</c> steps sees <see cref="Period"/> distinct batches, each <c>Steps / Period</c> times — a
 /// dataset of that many batches, visited in the same order every epoch. Deterministic and resumable as its source.
 /// With <see cref="DiffusionTrainingSettings.LatentCacheSize"/> covering <c>Period × batch</c> images, every epoch

@@ -143,7 +143,7 @@ public sealed class LoraNetwork : nn.Module
 
     /// <summary>
     /// The kohya tensors: per module <c>{name}.lora_down.weight</c> [r, in], <c>{name}.lora_up.weight</c> [out, r] and
-    /// <c>{name}.alpha</c> (a 0-dim float32), in <paramref name="storage"/> (the alpha stays float32).
+    /// <c>{name}.alpha</c> (a 0-dim float32), as trained (<see cref="Save"/> converts all but the alpha to its storage type).
     /// </summary>
     public IEnumerable<KeyValuePair<string, Tensor>> KohyaTensors()
     {

@@ -241,7 +241,6 @@ public static class TinyTraining
                 sampleEvery: Math.Max(1, stage.Steps / 2), onSample: step => WriteSamples(model, Path.Combine(workFolder, $"samples-{name}-{index}-{step}.png")));
             // The EMA weights become the model for the next stage (and the shipped weights at the end).
             trainer.Ema?.CopyTo();
-            report(new(label, Message: $"finished {stage.Steps} steps"));
         }
         model.Save(outPath, ScalarType.Float16, new Dictionary<string, string> { ["pipeline.trained_by"] = "TinyTraining", ["pipeline.plan"] = plan.ToString() });
         DeleteStates(workFolder, states);
@@ -278,7 +277,8 @@ public static class TinyTraining
     /// exists (bit-exactly: weights, optimiser, EMA and generators), writes it every <see cref="TinyTrainingPlan.CheckpointEvery"/>
     /// steps and at the end, so a crashed run loses at most that many steps; a cancelled one (which stops between steps)
     /// writes it at the step it stopped and loses nothing; when libtorch fails inside a step, it resumes from the last
-    /// state (up to <see cref="NativeErrorRetries"/> times). Every step is reported under <paramref name="label"/>.
+    /// state (up to <see cref="NativeErrorRetries"/> times). Every step is reported under <paramref name="label"/>, and at
+    /// the end the wall clock this run spent on it (the stage times of a training's log).
     /// </summary>
     static void TrainWithState(Trainer trainer, TinyTrainingPlan plan, string statePath, string label, Action<TinyTrainingEvent> report,
         CancellationToken cancel, long sampleEvery = 0, Action<long>? onSample = null)
@@ -291,6 +291,8 @@ public static class TinyTraining
             trainer.LoadState(statePath);
             report(new(label, Message: $"resumed at step {trainer.Step} of {trainer.TotalSteps} from {statePath}"));
         }
+        long firstStep = trainer.Step;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         for (int attempt = 1; ; attempt++)
         {
             try
@@ -314,6 +316,8 @@ public static class TinyTraining
             }
         }
         if (trainer.Step % every != 0) trainer.SaveState(statePath);
+        report(new(label, Message: $"finished {trainer.TotalSteps} steps in {clock.Elapsed.TotalMinutes:F1} min"
+            + (firstStep > 0 ? $" (this run: steps {firstStep + 1}–{trainer.TotalSteps})" : "")));
     }
 
     /// <summary>

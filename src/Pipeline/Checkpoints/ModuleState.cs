@@ -34,7 +34,7 @@ public static class ModuleState
         return dot < 0 ? ("", key) : (key[..dot], key[(dot + 1)..]);
     }
 
-    /// <summary>Replaces the tensor <paramref name="key"/> of <paramref name="root"/> with <paramref name="value"/>.</summary>
+    /// <summary>Replaces the tensor <paramref name="key"/> of <paramref name="modules"/> with <paramref name="value"/>.</summary>
     public static void Replace(IReadOnlyDictionary<string, nn.Module> modules, string key, Tensor value)
     {
         var (ownerPath, local) = Split(key);

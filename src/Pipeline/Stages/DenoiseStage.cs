@@ -7,9 +7,9 @@ using static TorchSharp.torch;
 namespace Pipeline.Stages;
 
 /// <summary>
-/// Denoise: the sampler loop over <paramref name="sigmas"/> with guidance, under no-grad. <c>x</c> is the latent at
+/// Denoise: the sampler loop over <c>sigmas</c> with guidance, under no-grad. <c>x</c> is the latent at
 /// sigmas[0] (see <see cref="NoiseStage"/>); the result is the latent at the schedule's last σ (a clean latent when the
-/// schedule ends with 0, a noisy one at a handoff boundary otherwise). <paramref name="wrap"/> (optional) wraps the
+/// schedule ends with 0, a noisy one at a handoff boundary otherwise). <c>wrap</c> (optional) wraps the
 /// guided denoiser before the sampler sees it (inpainting: <see cref="InpaintStage.Wrap"/>).
 /// </summary>
 public static class DenoiseStage

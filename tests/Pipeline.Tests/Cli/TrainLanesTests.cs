@@ -31,7 +31,12 @@ public sealed class TrainLanesTests(ITestOutputHelper log)
                 Assert.Contains("refiner step", laneLog);
                 Assert.Contains("taesd step", laneLog);
                 Assert.DoesNotContain("base: ", laneLog);   // the base trained in this process only
+                // Each stage's wall clock, where it ran.
+                Assert.Matches(@"refiner: refiner: finished \d+ steps in [\d.]+ min", laneLog);
+                Assert.Matches(@"taesd: finished \d+ steps in [\d.]+ min", laneLog);
             }
+            foreach (var stage in new[] { "vae phase 1", "vae phase 2", "vae phase 3", "base: low-res 32x32", "base: 64x64", "base: multi-aspect" })
+                Assert.Matches(stage + @": finished \d+ steps in [\d.]+ min", output);
             // A second run finds every stage done.
             var (again, second) = CliHarness.Sdxl("train", "--scale", "0.002", "--work", work, "--out", models, "--threads", "1", "--sequential");
             Assert.True(again == 0, second);
