@@ -116,7 +116,8 @@ public sealed class VaeTrainer : Trainer
         var last = _lastDecoderWeight!;
         var g1 = torch.autograd.grad(new[] { reconstructionLoss }, new[] { last }, retain_graph: true)[0];
         var g2 = torch.autograd.grad(new[] { adversarialLoss }, new[] { last }, retain_graph: true)[0];
-        double ratio = g1.norm().item<float>() / (g2.norm().item<float>() + 1e-4);
+        // The norms in float32: with a bfloat16 compute copy the gradients at its last layer are bfloat16.
+        double ratio = g1.norm().to(ScalarType.Float32).item<float>() / (g2.norm().to(ScalarType.Float32).item<float>() + 1e-4);
         return Settings.DiscriminatorWeight * Math.Clamp(ratio, 0, 1e4);
     }
 

@@ -51,6 +51,22 @@ public sealed class DiscriminatorTests
     }
 
     [Fact]
+    public void The_adversarial_term_trains_with_a_bfloat16_compute_copy()
+    {
+        // The adaptive weight reads the gradients at the compute copy's last layer, bfloat16 there (it used to fail with
+        // "Single is not compatible with BFloat16" on the first adversarial step).
+        var data = new FakeTrainingData(4, 32, 32, seed: 9, repeatFirstBatch: true);
+        using var vae = NewVae(1);
+        var before = vae.named_parameters().Single(np => np.name == "decoder.conv_out.weight").parameter.detach().clone();
+        using var trainer = new VaeTrainer(vae, data, Adversarial(steps: 2, start: 0) with { ComputeDType = ScalarType.BFloat16 });
+        var losses = new List<double>();
+        trainer.Train(new TrainingCallbacks(p => losses.Add(p.Loss)));
+        Assert.Equal(2, losses.Count);
+        Assert.All(losses, l => Assert.True(double.IsFinite(l)));
+        Assert.False(before.eq(vae.named_parameters().Single(np => np.name == "decoder.conv_out.weight").parameter).all().item<bool>());
+    }
+
+    [Fact]
     public void The_discriminator_waits_for_its_start_then_learns_and_resume_is_exact()
     {
         var data = new FakeTrainingData(4, 32, 32, seed: 9, repeatFirstBatch: true);
