@@ -90,7 +90,7 @@ public sealed class DiffusionObjective : IDisposable
         using (no_grad())
         {
             var encoder = _encoder ?? _model.FirstStage;
-            using var moments = _cache is null ? Encode(encoder, batch.Images) : _cache.Moments(batch.Images, images => Encode(encoder, images));
+            using var moments = _cache is null ? Encode(encoder, batch.Images) : _cache.Moments(batch, images => Encode(encoder, images));
             using var posterior = new Models.Vae.DiagonalGaussianDistribution(moments);
             var z = (_settings.SampleLatents ? posterior.Sample(_random.Normal(posterior.Mean.shape, CPU)) : posterior.Mode()).to(ScalarType.Float32);
             latents = (z * _model.FirstStage.Config.ScaleFactor).to(_model.ComputeDType);
@@ -112,6 +112,8 @@ public sealed class DiffusionObjective : IDisposable
     static void CheckBatch(TrainingBatch batch)
     {
         int n = batch.Count;
+        if (batch.IsRendered && batch.Images.shape[0] != n)
+            throw new ArgumentException($"training batch of {batch.Images.shape[0]} images has {n} captions");
         if (batch.Captions.Count != n || batch.OriginalSizes.Count != n || batch.Crops.Count != n || batch.AestheticScores.Count != n)
             throw new ArgumentException($"training batch of {n} images has {batch.Captions.Count} captions, {batch.OriginalSizes.Count} original sizes, {batch.Crops.Count} crops and {batch.AestheticScores.Count} aesthetic scores");
     }

@@ -5,7 +5,9 @@ namespace Pipeline.Training;
 
 /// <summary>
 /// The frozen VAE's posterior moments of training images it has already encoded (what diffusers' <c>--cache_latents</c>
-/// does for fine-tuning): each image is keyed by a SHA-256 of its shape and pixels, and an image seen again is not
+/// does for fine-tuning): each image is keyed by its batch's <see cref="TrainingBatch.ImageKeys"/> (the shape world's
+/// scene identities: a batch whose images are all held is never rendered) or else by a SHA-256 of its shape and
+/// pixels, and an image seen again is not
 /// encoded again — its stored moments give the same posterior, and the latent is still sampled from it afresh each time
 /// (sgm's training samples the posterior every step, so caching the moments, not a sample, changes nothing). Images not
 /// seen before are encoded together in one call, in their batch order, and stored while fewer than
@@ -40,9 +42,26 @@ public sealed class LatentCache : IDisposable
     public Tensor Moments(Tensor images, Func<Tensor, Tensor> encodeMoments)
     {
         ArgumentNullException.ThrowIfNull(images);
+        CheckImages(images);
+        return Moments(Keys(images), () => images, encodeMoments);
+    }
+
+    /// <summary>
+    /// The moments of <paramref name="batch"/>'s images: keyed by its <see cref="TrainingBatch.ImageKeys"/> when it has
+    /// them — then a batch whose images are all held is answered without reading (so without rendering) its pixels —
+    /// else by hashing the pixels as <see cref="Moments(Tensor, Func{Tensor, Tensor})"/> does.
+    /// </summary>
+    public Tensor Moments(TrainingBatch batch, Func<Tensor, Tensor> encodeMoments)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return batch.ImageKeys is { } keys
+            ? Moments(keys.ToArray(), () => CheckImages(batch.Images), encodeMoments)
+            : Moments(batch.Images, encodeMoments);
+    }
+
+    Tensor Moments(UInt128[] keys, Func<Tensor> imagesOf, Func<Tensor, Tensor> encodeMoments)
+    {
         ArgumentNullException.ThrowIfNull(encodeMoments);
-        if (images.dim() != 4) throw new ArgumentException($"images must be [B, C, H, W], got [{string.Join(", ", images.shape)}]");
-        var keys = Keys(images);
         var missing = Enumerable.Range(0, keys.Length).Where(i => !_moments.ContainsKey(keys[i])).ToArray();
         Hits += keys.Length - missing.Length;
         Misses += missing.Length;
@@ -50,6 +69,8 @@ public sealed class LatentCache : IDisposable
         Tensor? encoded = null;
         if (missing.Length > 0)
         {
+            var images = imagesOf();
+            if (images.shape[0] != keys.Length) throw new ArgumentException($"{keys.Length} image keys for {images.shape[0]} images");
             var toEncode = missing.Length == keys.Length ? images : images.index_select(0, tensor(missing.Select(i => (long)i).ToArray(), device: images.device));
             encoded = encodeMoments(toEncode);
             if (encoded.dim() != 4 || encoded.shape[0] != missing.Length)
@@ -63,6 +84,9 @@ public sealed class LatentCache : IDisposable
             rows[i] = j < missing.Length && missing[j] == i ? encoded![j++] : _moments[keys[i]];
         return stack(rows).MoveToOuterDisposeScope();
     }
+
+    static Tensor CheckImages(Tensor images) =>
+        images.dim() == 4 ? images : throw new ArgumentException($"images must be [B, C, H, W], got [{string.Join(", ", images.shape)}]");
 
     /// <summary>One key per image: SHA-256 (first 128 bits) of its shape, dtype and bytes (one hasher, reset per image).</summary>
     static UInt128[] Keys(Tensor images)

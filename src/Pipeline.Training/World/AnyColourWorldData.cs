@@ -53,5 +53,5 @@ public sealed class AnyColourWorldData : ITrainingData
 
     public IReadOnlyList<WorldScene> Scenes(long index) => _world.Scenes(index, RandomLabels);
 
-    public TrainingBatch Batch(long index) => ShapeWorldData.Render(Scenes(index));
+    public TrainingBatch Batch(long index) => ShapeWorldData.Deferred(Scenes(index));
 }

@@ -49,5 +49,5 @@ public sealed class ConceptWorldData : ITrainingData
 
     public IReadOnlyList<WorldScene> Scenes(long index) => _world.Scenes(index, ConceptLabels);
 
-    public TrainingBatch Batch(long index) => ShapeWorldData.Render(Scenes(index));
+    public TrainingBatch Batch(long index) => ShapeWorldData.Deferred(Scenes(index));
 }

@@ -36,26 +36,53 @@ public sealed class ShapeWorldData : ITrainingData
             .ToArray();
     }
 
-    public TrainingBatch Batch(long index) => Render(Scenes(index));
+    /// <summary>Batch <paramref name="index"/>, deferred (<see cref="Deferred"/>): its pixels are rendered on first use.</summary>
+    public TrainingBatch Batch(long index) => Deferred(Scenes(index));
+
+    /// <summary>
+    /// A deferred training batch of <paramref name="scenes"/>: labels and micro-conditioning now, each scene's
+    /// <see cref="WorldScene.ImageKey"/> as its image key, the pixels (<see cref="Render"/>) when first read — so a
+    /// diffusion step whose latents are all cached renders nothing.
+    /// </summary>
+    public static TrainingBatch Deferred(IReadOnlyList<WorldScene> scenes)
+    {
+        var target = CheckScenes(scenes);
+        var copy = scenes.Select(s => s.Validated()).ToArray();   // a bad scene fails here, not at its first render
+        return TrainingBatch.Deferred(() => Pixels(copy, target), copy.Select(s => s.ImageKey).ToArray(),
+            copy.Select(s => s.Caption).ToArray(), copy.Select(s => s.Original).ToArray(), copy.Select(s => s.Crop).ToArray(),
+            target, copy.Select(s => s.QualityScore).ToArray());
+    }
 
     /// <summary>Renders scenes of one target size into a training batch (images in [-1, 1]).</summary>
     public static TrainingBatch Render(IReadOnlyList<WorldScene> scenes)
     {
-        if (scenes.Count == 0) throw new ArgumentException("a batch needs at least one scene");
-        var target = scenes[0].Target;
-        if (scenes.Any(s => s.Target != target))
-            throw new ArgumentException($"every scene of a batch must share one target size; got {string.Join(", ", scenes.Select(s => s.Target).Distinct())}");
-        int n = 3 * target.Height * target.Width;
-        var data = new float[scenes.Count * n];
-        for (int i = 0; i < scenes.Count; i++)
-            WorldRenderer.Blend(WorldRenderer.Coverage(scenes[i].Validated()), scenes[i].Labels, data, i * n, -1f, 1f);
-        using var _ = NewDisposeScope();
-        var images = tensor(data, new long[] { scenes.Count, 3, target.Height, target.Width });
-        return new TrainingBatch(images.MoveToOuterDisposeScope(),
+        var target = CheckScenes(scenes);
+        return new TrainingBatch(Pixels(scenes, target),
             scenes.Select(s => s.Caption).ToArray(),
             scenes.Select(s => s.Original).ToArray(),
             scenes.Select(s => s.Crop).ToArray(),
             target,
             scenes.Select(s => s.QualityScore).ToArray());
+    }
+
+    static ImageSize CheckScenes(IReadOnlyList<WorldScene> scenes)
+    {
+        ArgumentNullException.ThrowIfNull(scenes);
+        if (scenes.Count == 0) throw new ArgumentException("a batch needs at least one scene");
+        var target = scenes[0].Target;
+        if (scenes.Any(s => s.Target != target))
+            throw new ArgumentException($"every scene of a batch must share one target size; got {string.Join(", ", scenes.Select(s => s.Target).Distinct())}");
+        return target;
+    }
+
+    /// <summary>The scenes' images [B, 3, H, W] in [-1, 1] (the caller owns the tensor; it is in the caller's dispose scope).</summary>
+    static Tensor Pixels(IReadOnlyList<WorldScene> scenes, ImageSize target)
+    {
+        int n = 3 * target.Height * target.Width;
+        var data = new float[scenes.Count * n];
+        for (int i = 0; i < scenes.Count; i++)
+            WorldRenderer.Blend(WorldRenderer.Coverage(scenes[i].Validated()), scenes[i].Labels, data, i * n, -1f, 1f);
+        using var _ = NewDisposeScope();
+        return tensor(data, new long[] { scenes.Count, 3, target.Height, target.Width }).MoveToOuterDisposeScope();
     }
 }

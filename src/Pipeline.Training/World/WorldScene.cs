@@ -40,6 +40,24 @@ public sealed record WorldScene(
     /// <summary>1 + 2·log2(long side / 16): 16 px → 1, 32 → 3, 64 → 5, 128 → 7 (sgm's default prompt score 6 ≈ 90 px).</summary>
     public static double QualityScoreOf(ImageSize original) => 1 + 2 * Math.Log2(Math.Max(original.Height, original.Width) / 16.0);
 
+    /// <summary>
+    /// The identity of this scene's pixels: the first 128 bits of a SHA-256 of every field the renderer reads (labels with
+    /// their sRGB bytes, original, canvas, crop, target, the object's centre and size to the last bit). Two scenes with the
+    /// same key render the same image (<see cref="TrainingBatch.ImageKeys"/>).
+    /// </summary>
+    public UInt128 ImageKey
+    {
+        get
+        {
+            static string C(WorldColor c) => $"{c.Name}:{c.R},{c.G},{c.B}";
+            var text = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"scene|{C(Labels.Color)}|{Labels.Shape}|{C(Labels.Background)}|{Original.Height}x{Original.Width}|{Canvas.Height}x{Canvas.Width}|{Crop.Top},{Crop.Left}|{Target.Height}x{Target.Width}|{BitConverter.DoubleToInt64Bits(CenterY)}|{BitConverter.DoubleToInt64Bits(CenterX)}|{BitConverter.DoubleToInt64Bits(Size)}");
+            Span<byte> digest = stackalloc byte[32];
+            System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text), digest);
+            return System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(digest);
+        }
+    }
+
     /// <summary>Problems with this scene (empty when valid).</summary>
     public IReadOnlyList<string> Problems()
     {
