@@ -11,14 +11,15 @@ public sealed class TaesdEncoderTrainer : VaeDistillationTrainer
 {
     public TaesdEncoder Encoder { get; }
 
-    public TaesdEncoderTrainer(AutoencoderKL vae, TaesdEncoder encoder, ITrainingData data, TrainingSettings settings)
-        : base(vae, encoder ?? throw new ArgumentNullException(nameof(encoder)), encoder.LatentChannels, "encoder", data, settings) => Encoder = encoder;
+    /// <param name="teacherDType">the dtype of the VAE copy that makes the pairs (null: the VAE itself)</param>
+    public TaesdEncoderTrainer(AutoencoderKL vae, TaesdEncoder encoder, ITrainingData data, TrainingSettings settings, ScalarType? teacherDType = null)
+        : base(vae, encoder ?? throw new ArgumentNullException(nameof(encoder)), encoder.LatentChannels, "encoder", data, settings, teacherDType) => Encoder = encoder;
 
     protected override string Kind => "taesd-encoder";
 
     protected override (Tensor Input, Tensor Target) Pair(Tensor x)
     {
-        using var posterior = Vae.Encode(x);
-        return (((x + 1) / 2).clamp(0, 1), posterior.Mode() * Vae.Config.ScaleFactor);
+        using var posterior = Teacher.Encode(x);
+        return (((x + 1) / 2).clamp(0, 1), posterior.Mode() * Teacher.Config.ScaleFactor);
     }
 }

@@ -12,16 +12,17 @@ public sealed class TaesdTrainer : VaeDistillationTrainer
 {
     public TaesdDecoder Decoder { get; }
 
-    public TaesdTrainer(AutoencoderKL vae, TaesdDecoder decoder, ITrainingData data, TrainingSettings settings)
-        : base(vae, decoder ?? throw new ArgumentNullException(nameof(decoder)), decoder.LatentChannels, "decoder", data, settings) => Decoder = decoder;
+    /// <param name="teacherDType">the dtype of the VAE copy that makes the pairs (null: the VAE itself)</param>
+    public TaesdTrainer(AutoencoderKL vae, TaesdDecoder decoder, ITrainingData data, TrainingSettings settings, ScalarType? teacherDType = null)
+        : base(vae, decoder ?? throw new ArgumentNullException(nameof(decoder)), decoder.LatentChannels, "decoder", data, settings, teacherDType) => Decoder = decoder;
 
     protected override string Kind => "taesd";
 
     protected override (Tensor Input, Tensor Target) Pair(Tensor x)
     {
-        using var posterior = Vae.Encode(x);
-        double scale = Vae.Config.ScaleFactor;
+        using var posterior = Teacher.Encode(x);
+        double scale = Teacher.Config.ScaleFactor;
         var latents = posterior.Mode() * scale;
-        return (latents, ((Vae.Decode(latents / scale) + 1) / 2).clamp(0, 1));
+        return (latents, ((Teacher.Decode(latents / scale) + 1) / 2).clamp(0, 1));
     }
 }

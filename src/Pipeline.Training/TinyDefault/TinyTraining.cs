@@ -139,11 +139,14 @@ public static class TinyTraining
 
     /// <summary>
     /// The preview/fast decoder: a TAESD-layout decoder (<see cref="TinyTrainingPlan.TaesdChannels"/> wide) distilled from
-    /// the shipped VAE on the shape world (<see cref="TaesdTrainer"/>), written as fp16 in the released names.
+    /// the shipped VAE on the shape world (<see cref="TaesdTrainer"/>; a bf16 teacher with <see cref="TinyTrainingPlan.Bf16TaesdTeacher"/>
+    /// on a CPU with native bf16), written as fp16 in the released names.
     /// </summary>
     static void TrainTaesd(TinyTrainingPlan plan, string basePath, string work, string vaePath, string outPath, Action<TinyTrainingEvent> report, CancellationToken cancel) =>
         Distil(plan, basePath, work, vaePath, outPath, "taesd", 4, vae => new TaesdDecoder(vae.Config.EmbedDim, plan.TaesdChannels),
-            (vae, decoder, data, settings) => new TaesdTrainer(vae, (TaesdDecoder)decoder, data, settings), report, cancel);
+            (vae, decoder, data, settings) => new TaesdTrainer(vae, (TaesdDecoder)decoder, data, settings,
+                plan.Bf16TaesdTeacher && vae.parameters().First().device.type == TorchSharp.DeviceType.CPU && Runtime.ComputePrecision.CpuHasNativeBf16
+                    ? ScalarType.BFloat16 : null), report, cancel);
 
     /// <summary>
     /// The fast encoder (not part of "all"): a TAESD-layout encoder (<see cref="TinyTrainingPlan.TaesdChannels"/> wide)
