@@ -35,13 +35,7 @@ public sealed class DiffusionObjective : IDisposable
         _random = new SeededRandom(settings.Seed);
         _ucg = new Generator((ulong)(settings.Seed + 1), CPU);
         if (settings.EncodeDType is { } encodeType && encodeType != model.FirstStage.ComputeDType)
-        {
-            _encoder = new Models.Vae.AutoencoderKL(model.FirstStage.Config, model.Device, encodeType);
-            using var noGrad = no_grad();
-            var source = model.FirstStage.state_dict();
-            foreach (var (name, p) in _encoder.named_parameters()) p.copy_(source[name]);
-            foreach (var p in _encoder.parameters()) p.requires_grad = false;
-        }
+            _encoder = FrozenCopy.Of(model.FirstStage, encodeType);
         if (settings.LatentCacheSize > 0) _cache = new LatentCache(settings.LatentCacheSize);
         LossFunction = new StandardDiffusionLoss(settings.SigmaSampler ?? ModelNoiseScales(model, settings),
             settings.LossWeighting, DiffusionLossType.L2, settings.OffsetNoiseLevel);

@@ -32,16 +32,7 @@ public abstract class VaeDistillationTrainer : Trainer
         Student = student ?? throw new ArgumentNullException(nameof(student));
         if (studentLatentChannels != vae.Config.EmbedDim)
             throw new ArgumentException($"the {role} has {studentLatentChannels} latent channels, the VAE {vae.Config.EmbedDim}");
-        if (teacherDType is { } dtype && dtype != vae.ComputeDType)
-        {
-            if (dtype is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16 or ScalarType.Float64))
-                throw new ArgumentException($"teacher dtype {dtype} is not a floating-point type (float32, bfloat16, float16, float64)");
-            _teacherCopy = new AutoencoderKL(vae.Config, vae.parameters().First().device, dtype);
-            using var noGrad = no_grad();
-            var source = vae.state_dict();
-            foreach (var (name, p) in _teacherCopy.named_parameters()) p.copy_(source[name]);
-            foreach (var p in _teacherCopy.parameters()) p.requires_grad = false;
-        }
+        if (teacherDType is { } dtype && dtype != vae.ComputeDType) _teacherCopy = FrozenCopy.Of(vae, dtype);
         foreach (var p in student.parameters()) p.requires_grad = true;
         Initialize(student.named_parameters().Select(np => (np.name, np.parameter)).ToList());
     }

@@ -71,7 +71,7 @@ public sealed class TaesdDecoderTests
         var data = new FakeTrainingData(4, 32, 32, seed: 1, repeatFirstBatch: true);
         var settings = new VaeTrainingSettings { Steps = 3, LearningRate = 3e-3, WarmupSteps = 1, Seed = 1 };
         var e = Assert.Throws<ArgumentException>(() => new TaesdTrainer(vae, decoder, data, settings, ScalarType.Int32));
-        Assert.Contains("teacher dtype Int32 is not a floating-point type", e.Message);
+        Assert.Contains("a VAE copy in Int32: not a floating-point type", e.Message);
         using (var same = new TaesdTrainer(vae, decoder, data, settings, ScalarType.Float32))
             Assert.Same(vae, same.Teacher);   // the VAE's own dtype: no copy
         using var trainer = new TaesdTrainer(vae, decoder, data, settings, ScalarType.BFloat16);
