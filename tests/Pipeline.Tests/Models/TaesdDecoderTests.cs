@@ -48,6 +48,16 @@ public sealed class TaesdDecoderTests
     [Fact]
     public void It_decodes_scaled_latents_to_images_eight_times_larger_and_distils_from_a_vae()
     {
+        // Seeded initialisation (the loss drop below depends on it), the global generator restored afterwards: run after
+        // another test that draws from it, the unseeded test fell to 0.79× instead of 0.7× of its first loss.
+        using var saved = get_rng_state();
+        try { Distils(); }
+        finally { set_rng_state(saved); }
+    }
+
+    static void Distils()
+    {
+        manual_seed(20251204);
         using var vae = new AutoencoderKL(new AutoencoderKLConfig(EmbedDim: 4, Ch: 32, ChMult: [1, 1, 1, 1], NumResBlocks: 1, AttnResolutions: [],
             ZChannels: 4, DoubleZ: true, Resolution: 64, InChannels: 3, OutCh: 3));
         using var decoder = new TaesdDecoder(channels: 8);
@@ -59,6 +69,7 @@ public sealed class TaesdDecoderTests
         var losses = new List<double>();
         using (var trainer = new TaesdTrainer(vae, decoder, data, new VaeTrainingSettings { Steps = 30, LearningRate = 3e-3, WarmupSteps = 2, Seed = 1 }))
             trainer.Train(new TrainingCallbacks(p => losses.Add(p.Loss)));
+        Console.WriteLine($"taesd distil loss ratio {losses.TakeLast(5).Average() / losses.Take(5).Average():F3}");
         Assert.True(losses.TakeLast(5).Average() < 0.7 * losses.Take(5).Average(), $"loss {losses.Take(5).Average()} → {losses.TakeLast(5).Average()}");
     }
 
