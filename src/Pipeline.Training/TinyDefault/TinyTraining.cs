@@ -87,7 +87,7 @@ public static class TinyTraining
         var phase1 = Path.Combine(work, "vae-phase1.safetensors");
         manual_seed(plan.Seed);
         using var vae = new AutoencoderKL(SdxlModelConfig.TinyBase.Vae);
-        ScalarType? compute = plan.Bf16Vae && Runtime.ComputePrecision.CpuHasNativeBf16 ? ScalarType.BFloat16 : null;
+        var compute = NativeBf16(plan.Bf16Vae, vae.parameters().First().device);
         if (compute is not null) report(new("vae", Message: "mixed precision: bfloat16 compute, float32 master weights (the CPU has native bf16)"));
         if (File.Exists(phase1))
         {
@@ -145,8 +145,7 @@ public static class TinyTraining
     static void TrainTaesd(TinyTrainingPlan plan, string basePath, string work, string vaePath, string outPath, Action<TinyTrainingEvent> report, CancellationToken cancel) =>
         Distil(plan, basePath, work, vaePath, outPath, "taesd", 4, vae => new TaesdDecoder(vae.Config.EmbedDim, plan.TaesdChannels),
             (vae, decoder, data, settings) => new TaesdTrainer(vae, (TaesdDecoder)decoder, data, settings,
-                plan.Bf16TaesdTeacher && vae.parameters().First().device.type == TorchSharp.DeviceType.CPU && Runtime.ComputePrecision.CpuHasNativeBf16
-                    ? ScalarType.BFloat16 : null), report, cancel);
+                NativeBf16(plan.Bf16TaesdTeacher, vae.parameters().First().device)), report, cancel);
 
     /// <summary>
     /// The fast encoder (not part of "all"): a TAESD-layout encoder (<see cref="TinyTrainingPlan.TaesdChannels"/> wide)
@@ -235,7 +234,7 @@ public static class TinyTraining
             if (refiner) world = world.HighQuality();
             long distinct = plan.DistinctBatches(stage.Steps);
             ITrainingData data = plan.DataEpochs > 1 ? new RepeatingData(new ShapeWorldData(world), distinct) : new ShapeWorldData(world);
-            var encode = plan.Bf16Encode && model.Device.type == TorchSharp.DeviceType.CPU && Runtime.ComputePrecision.CpuHasNativeBf16 ? ScalarType.BFloat16 : (ScalarType?)null;
+            var encode = NativeBf16(plan.Bf16Encode, model.Device);
             var settings = StageSettings(plan, stage, i, refiner, encode);
             using var trainer = new DiffusionTrainer(model, data, settings);
             string label = $"{name}: {stage.Name}";
@@ -271,6 +270,11 @@ public static class TinyTraining
         if (!refiner && plan.SigmaSampler is { } sigmas) settings = settings with { SigmaSampler = sigmas };
         return settings;
     }
+
+    /// <summary>bfloat16 where the plan's switch <paramref name="wanted"/> is on and <paramref name="device"/> is a CPU with
+    /// native bf16 (the plan's bf16 VAE training, encoding and TAESD teacher); else null: float32.</summary>
+    static ScalarType? NativeBf16(bool wanted, Device device) =>
+        wanted && device.type == TorchSharp.DeviceType.CPU && Runtime.ComputePrecision.CpuHasNativeBf16 ? ScalarType.BFloat16 : null;
 
     /// <summary>The training-state file of <paramref name="name"/> (a VAE phase, a diffusion stage, a distillation) in the work folder.</summary>
     public static string StatePath(string workFolder, string name) => Path.Combine(workFolder, name + ".state");

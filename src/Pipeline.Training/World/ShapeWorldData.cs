@@ -47,22 +47,18 @@ public sealed class ShapeWorldData : ITrainingData
     public static TrainingBatch Deferred(IReadOnlyList<WorldScene> scenes)
     {
         var target = CheckScenes(scenes);
-        var copy = scenes.Select(s => s.Validated()).ToArray();   // a bad scene fails here, not at its first render
-        return TrainingBatch.Deferred(() => Pixels(copy, target), copy.Select(s => s.ImageKey).ToArray(),
-            copy.Select(s => s.Caption).ToArray(), copy.Select(s => s.Original).ToArray(), copy.Select(s => s.Crop).ToArray(),
-            target, copy.Select(s => s.QualityScore).ToArray());
+        var valid = scenes.Select(s => s.Validated()).ToArray();   // a bad scene fails here, not at its first render
+        return TrainingBatch.Deferred(() => Pixels(valid, target), valid.Select(s => s.ImageKey).ToArray(),
+            valid.Select(s => s.Caption).ToArray(), valid.Select(s => s.Original).ToArray(), valid.Select(s => s.Crop).ToArray(),
+            target, valid.Select(s => s.QualityScore).ToArray());
     }
 
-    /// <summary>Renders scenes of one target size into a training batch (images in [-1, 1]).</summary>
+    /// <summary>Renders scenes of one target size into a training batch (images in [-1, 1]), now and without image keys
+    /// (a caller may change these pixels in place, e.g. <see cref="FlatBackgroundData"/>).</summary>
     public static TrainingBatch Render(IReadOnlyList<WorldScene> scenes)
     {
-        var target = CheckScenes(scenes);
-        return new TrainingBatch(Pixels(scenes, target),
-            scenes.Select(s => s.Caption).ToArray(),
-            scenes.Select(s => s.Original).ToArray(),
-            scenes.Select(s => s.Crop).ToArray(),
-            target,
-            scenes.Select(s => s.QualityScore).ToArray());
+        var deferred = Deferred(scenes);
+        return deferred with { Images = deferred.Images };   // rendered once; new Images drop the keys (the copy owns the tensor)
     }
 
     static ImageSize CheckScenes(IReadOnlyList<WorldScene> scenes)
@@ -75,13 +71,13 @@ public sealed class ShapeWorldData : ITrainingData
         return target;
     }
 
-    /// <summary>The scenes' images [B, 3, H, W] in [-1, 1] (the caller owns the tensor; it is in the caller's dispose scope).</summary>
+    /// <summary>The validated scenes' images [B, 3, H, W] in [-1, 1] (the caller owns the tensor; it is in the caller's dispose scope).</summary>
     static Tensor Pixels(IReadOnlyList<WorldScene> scenes, ImageSize target)
     {
         int n = 3 * target.Height * target.Width;
         var data = new float[scenes.Count * n];
         for (int i = 0; i < scenes.Count; i++)
-            WorldRenderer.Blend(WorldRenderer.Coverage(scenes[i].Validated()), scenes[i].Labels, data, i * n, -1f, 1f);
+            WorldRenderer.Blend(WorldRenderer.Coverage(scenes[i]), scenes[i].Labels, data, i * n, -1f, 1f);
         using var _ = NewDisposeScope();
         return tensor(data, new long[] { scenes.Count, 3, target.Height, target.Width }).MoveToOuterDisposeScope();
     }

@@ -108,11 +108,6 @@ public class DeferredBatchTests(ITestOutputHelper output)
         }
     }
 
-    static DiffusionTrainingSettings Settings(long steps, long cache) => new()
-    {
-        Steps = steps, LearningRate = 1e-3, WarmupSteps = 2, Decay = LearningRateDecay.Cosine, EmaDecay = 0.9, Seed = 7, LatentCacheSize = cache,
-    };
-
     [Fact]
     public void Cached_steps_render_nothing_and_training_keeps_every_bit_of_rendered_batches()
     {
@@ -123,7 +118,7 @@ public class DeferredBatchTests(ITestOutputHelper output)
             const int batch = 3;
             string rendered = Path.Combine(dir, "rendered.state"), deferred = Path.Combine(dir, "deferred.state");
             using (var model = TrainingTests.NewModel(TrainingTests.Tiny(), 1))
-            using (var trainer = new DiffusionTrainer(model, new RepeatingData(new Rendered(World(batch)), period), Settings(steps, period * batch)))
+            using (var trainer = new DiffusionTrainer(model, new RepeatingData(new Rendered(World(batch)), period), LatentCacheTests.Settings(steps, period * batch)))
             {
                 trainer.Train();
                 Assert.Equal((12L, 6L), (trainer.LatentCache!.Hits, trainer.LatentCache.Misses));
@@ -131,7 +126,7 @@ public class DeferredBatchTests(ITestOutputHelper output)
             }
             var recording = new Recording(World(batch));
             using (var model = TrainingTests.NewModel(TrainingTests.Tiny(), 1))
-            using (var trainer = new DiffusionTrainer(model, new RepeatingData(recording, period), Settings(steps, period * batch)))
+            using (var trainer = new DiffusionTrainer(model, new RepeatingData(recording, period), LatentCacheTests.Settings(steps, period * batch)))
             {
                 trainer.Train();
                 Assert.Equal((12L, 6L), (trainer.LatentCache!.Hits, trainer.LatentCache.Misses));

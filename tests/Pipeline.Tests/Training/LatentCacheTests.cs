@@ -145,7 +145,7 @@ public class LatentCacheTests(ITestOutputHelper output)
         }
     }
 
-    static DiffusionTrainingSettings Settings(long steps, long cache) => new()
+    internal static DiffusionTrainingSettings Settings(long steps, long cache) => new()
     {
         Steps = steps, LearningRate = 1e-3, WarmupSteps = 2, Decay = LearningRateDecay.Cosine, EmaDecay = 0.9, Seed = 7, LatentCacheSize = cache,
     };
