@@ -1,6 +1,6 @@
 // sdxl run recipes/shipped-gates.csx [--checkpoint BASE] [--refiner REFINER] [--seeds 20251126,1,2,3,4,5]
 // Measures the rows behind the shipped-model gates (tests/Pipeline.Tests/Training/ShippedModelTests.cs) once per seed:
-// prompt fidelity and the SDEdit / handoff refiner on 48 samples (all three, sharpness over the base's), sharpness at originals 16 and 128, crop (0,0) and
+// prompt fidelity and the SDEdit / handoff refiner on 48 samples (all three, sharpness over the base's, outline error), sharpness at originals 16 and 128, crop (0,0) and
 // (16,16) cut rates on 96. The gates are each metric's mean minus three standard deviations over the seeds.
 
 var model = Stages.LoadModel(Args.Get<string?>("checkpoint", null));
@@ -24,11 +24,13 @@ foreach (var seed in Args.Get("seeds", "20251126,1,2,3,4,5").Split(',').Select(l
     var cut0 = Row(crops).CutRate;
     var cut16 = Row(crops, crop: new CropCoords(16, 16)).CutRate;
     Add("colour", fidelity.Color); Add("background", fidelity.Background); Add("shape", fidelity.Shape); Add("all three", fidelity.All);
+    Add("outline error", fidelity.Outline);
     Add("sharpness 128/16", Row(s, new ImageSize(128, 128)).Sharpness / Row(s, new ImageSize(16, 16)).Sharpness);
     Add("crop (0,0) cut rate", cut0); Add("crop gain (16,16) - (0,0)", cut16 - cut0);
     var handoff = Row(s, mode: RefinerMode.Handoff);
     Add("SDEdit all three", sdEdit.All); Add("SDEdit - base", sdEdit.All - fidelity.All); Add("handoff all three", handoff.All);
     Add("SDEdit sharpness / base", sdEdit.Sharpness / fidelity.Sharpness); Add("handoff sharpness / base", handoff.Sharpness / fidelity.Sharpness);
+    Add("SDEdit outline error", sdEdit.Outline); Add("handoff outline error", handoff.Outline);
     Progress.Log($"seed {seed}: " + string.Join(", ", metrics.Select(kv => $"{kv.Key} {kv.Value[^1]:F3}")));
 }
 foreach (var (name, values) in metrics)

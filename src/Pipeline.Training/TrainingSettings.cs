@@ -114,6 +114,12 @@ public sealed record VaeTrainingSettings : TrainingSettings
     /// sd-vae-ft-ema/ft-mse fine-tunes: the latent space stays the one the UNets were trained on, so a fine-tuned
     /// decoder drops into an existing model. The KL term has nothing to train then and must be 0.</summary>
     public bool DecoderOnly { get; init; }
+    /// <summary>The latent the decoder sees gets Gaussian noise whose standard deviation, per sample, is drawn uniformly
+    /// from [0, LatentNoise] times the batch's latent standard deviation, while the target stays the clean image: the
+    /// decoder learns to render latents near the encoder's (as a diffusion model's samples are) as clean images, and an
+    /// encoder trained with it cannot outscale the noise (it is relative), so it spreads what it encodes over the latent
+    /// until such errors no longer move outlines. 0: off.</summary>
+    public double LatentNoise { get; init; }
     /// <summary>LDM's <c>disc_weight</c>: the adversarial term's weight on top of the adaptive gradient balance
     /// (SD's autoencoder configs use 0.5); 0: no discriminator.</summary>
     public double DiscriminatorWeight { get; init; }
@@ -148,6 +154,7 @@ public sealed record VaeTrainingSettings : TrainingSettings
         if (DiscriminatorLayers is < 1 or > 4) yield return $"discriminator layers {DiscriminatorLayers} must be in 1..4";
         if (ComputeDType is { } dt && dt is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16))
             yield return $"compute dtype {dt} is not one of Float32, BFloat16, Float16";
+        if (!(LatentNoise >= 0) || !double.IsFinite(LatentNoise)) yield return $"latent noise {LatentNoise} must be finite and >= 0";
         if (DecoderOnly && KlWeight != 0) yield return $"a decoder-only fine-tune has no KL term to train: KL weight must be 0, got {KlWeight}";
     }
 }

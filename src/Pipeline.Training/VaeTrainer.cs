@@ -84,6 +84,12 @@ public sealed class VaeTrainer : Trainer
             posterior = new DiagonalGaussianDistribution(moments.to(ScalarType.Float32));
         using var disposePosterior = posterior;
         var z = posterior.Sample(_random.Normal(posterior.Mean.shape, CPU));
+        if (Settings.LatentNoise > 0)
+        {
+            long n = z.shape[0];
+            var std = _random.Uniform(new[] { n, 1L, 1L, 1L }, CPU).to(z.device) * (Settings.LatentNoise * z.std().item<float>());
+            z = z + std * _random.Normal(z.shape, CPU).to(z.device);
+        }
         var reconstruction = vae.Decode(z).to(ScalarType.Float32);
         var diff = reconstruction - x;
         long b = x.shape[0];

@@ -59,7 +59,8 @@ public static class TinyEvaluation
         s.Validate();
         int n = samples ?? s.SamplesPerRow;
         int color = 0, background = 0, shape = 0, all = 0, cut = 0, topLeft = 0;
-        double sharpness = 0;
+        double sharpness = 0, outline = 0;
+        int outlined = 0;
         var previews = new List<Tensor>();
         try
         {
@@ -82,12 +83,17 @@ public static class TinyEvaluation
                         cut++;
                         topLeft += d.CutTop || d.CutLeft ? 1 : 0;
                     }
+                    else if (!double.IsNaN(d.Outline))
+                    {
+                        outline += d.Outline;
+                        outlined++;
+                    }
                     sharpness += Sharpness.VarianceOfLaplacian(image);
                     if (previews.Count < previewCount) previews.Add(image.clone());
                 }
             }
             var row = new EvaluationRow(group, label, n, (double)color / n, (double)background / n, (double)shape / n, (double)all / n,
-                (double)cut / n, cut == 0 ? 0 : (double)topLeft / cut, sharpness / n);
+                (double)cut / n, cut == 0 ? 0 : (double)topLeft / cut, sharpness / n, outlined == 0 ? double.NaN : outline / outlined);
             return (row, ImageGrid.Compose(previews, previews.Count, rowLabels: new[] { label }));
         }
         finally

@@ -11,19 +11,29 @@ namespace Pipeline.Training.Evaluation;
 /// detector reads the same colour, background and shape from a reconstruction as from its original (agreement) and how
 /// often it reads the labels right from each; how often it finds the object cut by the border in each; the corner speck (mean error of the top-left 4×4 over the other three
 /// corners'); on flat images of the palette colours, the mean error and the worst 4×4 patch's (0–255 units: a speck
-/// shows as a worst patch far above the mean); and the largest decoder activation peak (<see cref="ActivationPeaks"/>) at 16×16 and finer.
+/// shows as a worst patch far above the mean); the largest decoder activation peak (<see cref="ActivationPeaks"/>) at 16×16 and finer;
+/// and the mean outline error (<see cref="ShapeOutline"/>, objects not cut by the border) of the originals, of the
+/// reconstructions, and of latents given Gaussian noise of <see cref="VaeEvaluation.OutlineNoise"/> times their standard
+/// deviation before decoding (how much a diffusion model's small latent errors move outlines).
 /// </summary>
 public sealed record VaeReport(int Samples, double Psnr, double SharpnessRatio, double Agreement, double ShapeAgreement,
-    double OriginalAccuracy, double ReconstructionAccuracy, double OriginalCutRate, double ReconstructionCutRate, double CornerErrorRatio, double FlatError, double FlatWorstPatch, double MaxPeakRatio, string PeakAt)
+    double OriginalAccuracy, double ReconstructionAccuracy, double OriginalCutRate, double ReconstructionCutRate, double CornerErrorRatio, double FlatError, double FlatWorstPatch, double MaxPeakRatio, string PeakAt,
+    double OriginalOutline = double.NaN, double ReconstructionOutline = double.NaN, double NoisyLatentOutline = double.NaN)
 {
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"n {Samples}: PSNR {Psnr:F2} dB, sharpness ×{SharpnessRatio:F3}, detector agreement {Agreement:F3} (shape {ShapeAgreement:F3}), " +
         $"all-three from originals {OriginalAccuracy:F3} / reconstructions {ReconstructionAccuracy:F3}, cut by border {OriginalCutRate:F3} / {ReconstructionCutRate:F3}, top-left corner error ×{CornerErrorRatio:F2} " +
-        $"of the other corners', flat palette images: mean error {FlatError:F1}, worst 4×4 patch {FlatWorstPatch:F1} (0–255), decoder peak ratio {MaxPeakRatio:F0} at {PeakAt}");
+        $"of the other corners', flat palette images: mean error {FlatError:F1}, worst 4×4 patch {FlatWorstPatch:F1} (0–255), decoder peak ratio {MaxPeakRatio:F0} at {PeakAt}, " +
+        $"outline error of originals {OriginalOutline:F3} / reconstructions {ReconstructionOutline:F3} / latents with {VaeEvaluation.OutlineNoise:F2}·std noise {NoisyLatentOutline:F3}");
 }
 
 public static class VaeEvaluation
 {
+    /// <summary>The latent noise (times the batch's latent standard deviation) of <see cref="VaeReport.NoisyLatentOutline"/>:
+    /// about the error a tiny base's samples carry (the base of 2026-12-04, SDEdit at strength 0.1 from clean 64×64
+    /// world images, left outline errors of 0.065; this noise on its VAE's latents, 0.067).</summary>
+    public const double OutlineNoise = 0.15;
+
     /// <summary>Measures <paramref name="vae"/> on batches 0 … <paramref name="batches"/> − 1 of <paramref name="data"/>.</summary>
     public static VaeReport Measure(AutoencoderKL vae, ShapeWorldData data, int batches)
     {
@@ -34,6 +44,9 @@ public static class VaeEvaluation
         int n = 0, cutOriginal = 0, cutReconstruction = 0, agree = 0, shapeAgree = 0, originalRight = 0, reconstructionRight = 0;
         double squaredError = 0, elements = 0, sharpOriginal = 0, sharpReconstruction = 0, topLeft = 0, otherCorners = 0, maxPeak = 0;
         string peakAt = "-";
+        var outlines = new List<double>[] { new(), new(), new() };   // originals, reconstructions, noisy latents
+        using var noiseGenerator = new Generator();
+        noiseGenerator.manual_seed(20261205);
         for (int b = 0; b < batches; b++)
         {
             using var scope = NewDisposeScope();
@@ -51,6 +64,8 @@ public static class VaeEvaluation
                 reconstruction = vae.Decode(posterior.Mode()).to(ScalarType.Float32).clamp(-1, 1);
             foreach (var (name, ratio) in peaks.Where(p => p.Name.StartsWith("decoder", StringComparison.Ordinal)))
                 if (ratio > maxPeak) (maxPeak, peakAt) = (ratio, name);
+            var mode = posterior.Mode();
+            var noisy01 = (vae.Decode(mode + OutlineNoise * mode.std() * randn(mode.shape, generator: noiseGenerator).to(mode.device)).to(ScalarType.Float32).clamp(-1, 1) + 1) / 2;
             var original01 = (x + 1) / 2;
             var recon01 = (reconstruction + 1) / 2;
             squaredError += (recon01 - original01).square().sum().item<float>();
@@ -75,14 +90,20 @@ public static class VaeEvaluation
                 reconstructionRight += fromReconstruction.Matches(labels) ? 1 : 0;
                 cutOriginal += fromOriginal.CutByBorder ? 1 : 0;
                 cutReconstruction += fromReconstruction.CutByBorder ? 1 : 0;
+                if (!fromOriginal.CutByBorder)
+                    foreach (var (list, d) in new[] { (outlines[0], fromOriginal), (outlines[1], fromReconstruction), (outlines[2], WorldDetector.Detect(noisy01[i])) })
+                        if (!d.CutByBorder && !double.IsNaN(d.Outline)) list.Add(d.Outline);
                 n++;
             }
         }
         var (flatError, flatWorst) = FlatImages(vae);
         double mse = squaredError / elements;
         return new VaeReport(n, 10 * Math.Log10(1 / mse), sharpReconstruction / sharpOriginal, agree / (double)n, shapeAgree / (double)n,
-            originalRight / (double)n, reconstructionRight / (double)n, cutOriginal / (double)n, cutReconstruction / (double)n, topLeft / Math.Max(otherCorners, 1e-12), flatError, flatWorst, maxPeak, peakAt);
+            originalRight / (double)n, reconstructionRight / (double)n, cutOriginal / (double)n, cutReconstruction / (double)n, topLeft / Math.Max(otherCorners, 1e-12), flatError, flatWorst, maxPeak, peakAt,
+            Mean(outlines[0]), Mean(outlines[1]), Mean(outlines[2]));
     }
+
+    static double Mean(List<double> values) => values.Count == 0 ? double.NaN : values.Average();
 
     /// <summary>Mean and worst-4×4-patch absolute error (0–255) of 64×64 flat images of every palette colour, averaged over the colours.</summary>
     public static (double MeanError, double WorstPatch) FlatImages(AutoencoderKL vae)

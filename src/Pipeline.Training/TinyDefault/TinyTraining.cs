@@ -110,7 +110,7 @@ public static class TinyTraining
         {
             Steps = plan.VaeRefineSteps, LearningRate = plan.VaeRefineLearningRate, WarmupSteps = Math.Min(50, plan.VaeRefineSteps / 4 + 1),
             Decay = LearningRateDecay.Cosine, Seed = plan.Seed + 1, L2Weight = plan.VaeRefineL2Weight,
-            EdgeWeight = plan.VaeRefineEdgeWeight, EmaDecay = plan.VaeRefineEmaDecay, ComputeDType = compute,
+            EdgeWeight = plan.VaeRefineEdgeWeight, EmaDecay = plan.VaeRefineEmaDecay, ComputeDType = compute, LatentNoise = plan.VaeLatentNoise,
         };
         using (var trainer = new VaeTrainer(vae, new ShapeWorldData(plan.World(1, plan.VaeBatch, WorldBuckets.MultiAspect)), refine))
         {
@@ -123,7 +123,7 @@ public static class TinyTraining
             {
                 Steps = plan.VaePolishSteps, LearningRate = plan.VaePolishLearningRate, WarmupSteps = Math.Min(20, plan.VaePolishSteps / 4 + 1),
                 Decay = LearningRateDecay.Cosine, Seed = plan.Seed + 6, DecoderOnly = true, KlWeight = 0, L2Weight = plan.VaeRefineL2Weight,
-                EdgeWeight = plan.VaeRefineEdgeWeight, EmaDecay = plan.VaePolishEmaDecay, ComputeDType = compute,
+                EdgeWeight = plan.VaeRefineEdgeWeight, EmaDecay = plan.VaePolishEmaDecay, ComputeDType = compute, LatentNoise = plan.VaeLatentNoise,
             };
             var data = new FlatBackgroundData(new ShapeWorldData(plan.World(6, plan.VaeBatch, WorldBuckets.MultiAspect)), plan.VaePolishFlatEvery);
             using var trainer = new VaeTrainer(vae, data, polish);

@@ -62,6 +62,11 @@ public sealed record TinyTrainingPlan(
     /// other CPUs and GPUs: float32). The TAESD encoder's distillation (not part of "all") keeps a float32 teacher.</summary>
     public bool Bf16TaesdTeacher { get; init; } = true;
 
+    /// <summary>The VAE's second and third phases train the decoder on noisy latents (<see cref="VaeTrainingSettings.LatentNoise"/>:
+    /// per sample a standard deviation up to this share of the latents'), so that a diffusion model's small latent errors
+    /// do not become lumpy outlines. 0: off.</summary>
+    public double VaeLatentNoise { get; init; } = 0.25;
+
     /// <summary>
     /// The plan with <paramref name="weighting"/> as the loss weighting of every diffusion stage, the refiner's too
     /// (what <c>sdxl train --loss-weighting</c> and <c>recipes/train-tiny.csx</c> mean); null: the plan unchanged.

@@ -5,7 +5,9 @@ namespace Pipeline.Training.World;
 /// <summary>What <see cref="WorldDetector"/> reads from an image. <see cref="Color"/> and <see cref="Shape"/> are null
 /// when no object stands out from the background. Fill is the object's area over (widest row × tallest column)
 /// (circle π/4, square 1, triangle ½); Taper is the rows' third central moment over area^1.5 scaled so that an upright
-/// triangle scores 1 and symmetric shapes 0 (blur leaves third moments and area unchanged).</summary>
+/// triangle scores 1 and symmetric shapes 0 (blur leaves third moments and area unchanged). Outline is
+/// <see cref="ShapeOutline.Error"/> of the object as the detected shape (NaN without an object): how far its outline is
+/// from the clean shape of the same area and centroid.</summary>
 public sealed record WorldDetection(
     WorldColor Background,
     WorldColor? Color,
@@ -16,7 +18,8 @@ public sealed record WorldDetection(
     bool CutRight,
     double Confidence,
     double Fill,
-    double Taper)
+    double Taper,
+    double Outline = double.NaN)
 {
     public bool HasObject => Color is not null;
     public bool CutByBorder => CutTop || CutLeft || CutBottom || CutRight;
@@ -99,7 +102,7 @@ public static class WorldDetector
             CutLeft: Enumerable.Range(0, h).Any(y => Covered(y, 0)),
             CutBottom: Enumerable.Range(0, w).Any(x => Covered(h - 1, x)),
             CutRight: Enumerable.Range(0, h).Any(y => Covered(y, w - 1)),
-            confidence, fill, taper);
+            confidence, fill, taper, ShapeOutline.Error(cover, h, w, shape));
     }
 
     /// <summary>(fill, taper) of a coverage map; coverage below 0.1 is ignored as noise.</summary>
