@@ -63,7 +63,7 @@ public static class ShapeOutline
             Shape.Square => Math.Abs(py - cy) <= half && Math.Abs(px - cx) <= half,
             _ => py >= cy - half && py <= cy + half && Math.Abs(px - cx) <= half * (py - (cy - half)) / side,
         };
-        var map = new double[h * w];
+        var map = new float[h * w];
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++)
             {
@@ -71,21 +71,8 @@ public static class ShapeOutline
                 for (int sy = 0; sy < SubSamples; sy++)
                     for (int sx = 0; sx < SubSamples; sx++)
                         inside += Inside(y + (sy + 0.5) / SubSamples, x + (sx + 0.5) / SubSamples) ? 1 : 0;
-                map[y * w + x] = inside / (double)(SubSamples * SubSamples);
+                map[y * w + x] = inside / (float)(SubSamples * SubSamples);
             }
-        return Blur(map, h, w);
-    }
-
-    private static double[] Blur(double[] map, int h, int w)
-    {
-        var rows = new double[h * w];
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++)
-                rows[y * w + x] = 0.25 * map[y * w + Math.Max(x - 1, 0)] + 0.5 * map[y * w + x] + 0.25 * map[y * w + Math.Min(x + 1, w - 1)];
-        var result = new double[h * w];
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++)
-                result[y * w + x] = 0.25 * rows[Math.Max(y - 1, 0) * w + x] + 0.5 * rows[y * w + x] + 0.25 * rows[Math.Min(y + 1, h - 1) * w + x];
-        return result;
+        return Array.ConvertAll(WorldRenderer.Optics(map, h, w), v => (double)v);   // the camera's point-spread, as the renderer applies it
     }
 }

@@ -51,7 +51,7 @@ public static class WorldRenderer
     }
 
     /// <summary>The camera's point-spread: a separable [¼, ½, ¼] blur with replicated edges.</summary>
-    private static float[] Optics(float[] map, int h, int w)
+    internal static float[] Optics(float[] map, int h, int w)
     {
         var rows = new float[h * w];
         for (int y = 0; y < h; y++)

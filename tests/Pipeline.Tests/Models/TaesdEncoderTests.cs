@@ -142,6 +142,6 @@ public sealed class TaesdEncoderTests
         }
         double psnr = 10 * Math.Log10(1 / (mse / 2));
         Console.WriteLine($"shipped TAESD encoder: relative latent error {latentError / 2:F4}; decoded vs the VAE round trip {psnr:F2} dB");
-        Assert.True(psnr >= 25, $"{psnr:F2} dB (37.2 with the encoder shipped on 2026-12-04; the decoder's target is 25)");
+        Assert.True(psnr >= 25, $"{psnr:F2} dB (37.7 with the encoder shipped on 2026-12-05; the decoder's target is 25)");
     }
 }
