@@ -15,7 +15,8 @@ namespace Pipeline.Tests.Training;
 /// a decoder-only third phase that mixes in flat backgrounds) near its measured levels (<c>VaeEvaluation</c>, seed
 /// 424242, 64 images: PSNR 36.5 dB, agreement 0.984, flat mean 0.29, worst patch 2.7, top-left ×1.05), minus margins
 /// for other CPUs' last bits. Without that phase the same VAE returned flat green with an 83/255 error along the bottom
-/// row (worst patch averaged over the palette 13.1).
+/// row (worst patch averaged over the palette 13.1). The VAE of the fourth retrain (2026-12-05, phases 2 and 3 with
+/// latent noise) measures 35.1 dB on the same 64 images (the one before it 36.5).
 /// </summary>
 public sealed class ShippedVaeTests(ITestOutputHelper output)
 {
@@ -40,6 +41,9 @@ public sealed class ShippedVaeTests(ITestOutputHelper output)
         Assert.True(report.Psnr >= 34, $"PSNR {report.Psnr:F2} dB");
         Assert.True(report.Agreement >= 0.92, $"detector agreement {report.Agreement:F3}");
         Assert.True(report.CornerErrorRatio < 1.5, $"top-left corner error {report.CornerErrorRatio:F2}x the other corners'");
+        // Trained with latent noise (2026-12-05): small latent errors move outlines less. These 64 images: 0.057 with
+        // 0.15·std noise on the latents; the VAE before it (no latent noise) 0.064. Last bits move it by far less than 0.004.
+        Assert.True(report.NoisyLatentOutline <= 0.061, $"outline error of noisy latents {report.NoisyLatentOutline:F3}");
     }
 
     /// <summary>
