@@ -54,6 +54,7 @@ public static class VaeEvaluation
             using var batch = ShapeWorldData.Render(scenes);
             var x = batch.Images;
             using var posterior = vae.Encode(x);
+            var mode = posterior.Mode();
             var peaks = new List<(string Name, double Ratio)>();
             Tensor reconstruction;
             using (ActivationPeaks.ObserveGroupNormInputs(vae, (name, a) =>
@@ -61,10 +62,9 @@ public static class VaeEvaluation
                 using var s = NewDisposeScope();
                 peaks.Add((name, ActivationPeaks.PeakRatio(a).max().item<float>()));
             }))
-                reconstruction = vae.Decode(posterior.Mode()).to(ScalarType.Float32).clamp(-1, 1);
+                reconstruction = vae.Decode(mode).to(ScalarType.Float32).clamp(-1, 1);
             foreach (var (name, ratio) in peaks.Where(p => p.Name.StartsWith("decoder", StringComparison.Ordinal)))
                 if (ratio > maxPeak) (maxPeak, peakAt) = (ratio, name);
-            var mode = posterior.Mode();
             var noisy01 = (vae.Decode(mode + OutlineNoise * mode.std() * randn(mode.shape, generator: noiseGenerator).to(mode.device)).to(ScalarType.Float32).clamp(-1, 1) + 1) / 2;
             var original01 = (x + 1) / 2;
             var recon01 = (reconstruction + 1) / 2;

@@ -12,7 +12,7 @@ namespace Pipeline.Training.World;
 /// </summary>
 public static class ShapeOutline
 {
-    /// <summary>Coverage below this counts as background noise (as in the detector's shape features).</summary>
+    /// <summary>Coverage below this counts as background noise (here and in the detector's shape features).</summary>
     public const double NoiseFloor = 0.1;
 
     private const int SubSamples = 8;
@@ -22,14 +22,12 @@ public static class ShapeOutline
     public static double Error(double[] cover, int h, int w, Shape shape)
     {
         if (cover.Length != h * w) throw new ArgumentException($"coverage has {cover.Length} values, expected {h}×{w} = {h * w}");
-        var clean = new double[cover.Length];
         double area = 0, my = 0, mx = 0;
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++)
             {
                 double c = cover[y * w + x];
                 c = c >= NoiseFloor ? Math.Min(c, 1) : 0;
-                clean[y * w + x] = c;
                 area += c;
                 my += c * (y + 0.5);
                 mx += c * (x + 0.5);
@@ -37,8 +35,8 @@ public static class ShapeOutline
         if (area <= 0) return double.NaN;
         var ideal = Ideal(shape, my / area, mx / area, area, h, w);
         int differ = 0;
-        for (int i = 0; i < clean.Length; i++)
-            differ += clean[i] > 0.5 != ideal[i] > 0.5 ? 1 : 0;
+        for (int i = 0; i < cover.Length; i++)
+            differ += cover[i] > 0.5 != ideal[i] > 0.5 ? 1 : 0;
         return differ / area;
     }
 
@@ -64,8 +62,11 @@ public static class ShapeOutline
             _ => py >= cy - half && py <= cy + half && Math.Abs(px - cx) <= half * (py - (cy - half)) / side,
         };
         var map = new float[h * w];
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++)
+        // only the pixels the shape's box touches can be covered (the rest stay 0)
+        int y0 = Math.Max(0, (int)Math.Floor(cy - half)), y1 = Math.Min(h - 1, (int)Math.Ceiling(cy + half));
+        int x0 = Math.Max(0, (int)Math.Floor(cx - half)), x1 = Math.Min(w - 1, (int)Math.Ceiling(cx + half));
+        for (int y = y0; y <= y1; y++)
+            for (int x = x0; x <= x1; x++)
             {
                 int inside = 0;
                 for (int sy = 0; sy < SubSamples; sy++)

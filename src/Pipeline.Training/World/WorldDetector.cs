@@ -105,7 +105,7 @@ public static class WorldDetector
             confidence, fill, taper, ShapeOutline.Error(cover, h, w, shape));
     }
 
-    /// <summary>(fill, taper) of a coverage map; coverage below 0.1 is ignored as noise.</summary>
+    /// <summary>(fill, taper) of a coverage map; coverage below <see cref="ShapeOutline.NoiseFloor"/> is ignored as noise.</summary>
     internal static (double Fill, double Taper) ShapeFeatures(double[] cover, int h, int w)
     {
         var rows = new double[h];
@@ -113,7 +113,7 @@ public static class WorldDetector
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++)
             {
-                double c = cover[y * w + x] >= 0.1 ? cover[y * w + x] : 0;
+                double c = cover[y * w + x] >= ShapeOutline.NoiseFloor ? cover[y * w + x] : 0;
                 rows[y] += c;
                 cols[x] += c;
             }
