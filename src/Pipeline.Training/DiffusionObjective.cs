@@ -93,6 +93,16 @@ public sealed class DiffusionObjective : IDisposable
         return LossFunction.PerSample(_model.Denoiser, _model.Network, latents, conditioning, _random).mean();
     }
 
+    /// <summary>A <see cref="LatentPrefetcher"/> filling this objective's latent cache with batches [<paramref name="from"/>,
+    /// <paramref name="to"/>) of <paramref name="data"/> through the same encoder call as <see cref="Loss"/>, once
+    /// <paramref name="start"/> (if any) has ended.</summary>
+    public LatentPrefetcher Prefetch(ITrainingData data, long from, long to, Task? start = null)
+    {
+        var cache = _cache ?? throw new InvalidOperationException("prefetching latents needs a latent cache (LatentCacheSize > 0)");
+        var encoder = _encoder ?? _model.FirstStage;
+        return new LatentPrefetcher(data, cache, images => Encode(encoder, images), from, to, start);
+    }
+
     /// <summary>The frozen encoder's moments of <paramref name="images"/>, fed channels-last when the settings ask
     /// (<see cref="DiffusionTrainingSettings.ChannelsLastEncode"/>).</summary>
     Tensor Encode(Models.Vae.AutoencoderKL encoder, Tensor images)

@@ -21,8 +21,11 @@ public sealed class DiffusionTrainer : Trainer
     public SdxlModel Model { get; }
     public DiffusionTrainingSettings Settings { get; }
 
-    public DiffusionTrainer(SdxlModel model, ITrainingData data, DiffusionTrainingSettings settings) : base(settings, data)
+    /// <param name="prefetchStart">with <see cref="DiffusionTrainingSettings.PrefetchLatents"/>: prefetching waits for this
+    /// task to end (e.g. other work that holds the second core); null: it starts with the training.</param>
+    public DiffusionTrainer(SdxlModel model, ITrainingData data, DiffusionTrainingSettings settings, Task? prefetchStart = null) : base(settings, data)
     {
+        _prefetchStart = prefetchStart;
         Model = model ?? throw new ArgumentNullException(nameof(model));
         Settings = settings;
         if (model.ComputeDType != ScalarType.Float32) throw new ArgumentException($"training needs a float32 model, got {model.ComputeDType}");
@@ -59,7 +62,28 @@ public sealed class DiffusionTrainer : Trainer
     /// <summary>The conditioner rows of a batch (tokenized captions + its size/crop/target/aesthetic values).</summary>
     public IReadOnlyList<ConditionerInput> Rows(TrainingBatch batch) => _objective.Rows(batch);
 
-    protected override Tensor Loss(TrainingBatch batch) => _objective.Loss(batch);
+    protected override Tensor Loss(TrainingBatch batch)
+    {
+        _prefetcher?.ThrowIfFailed();
+        return _objective.Loss(batch);
+    }
+
+    LatentPrefetcher? _prefetcher;
+    readonly Task? _prefetchStart;
+
+    /// <summary>With <see cref="DiffusionTrainingSettings.PrefetchLatents"/>: a prefetching thread for this call's batches.</summary>
+    protected override IDisposable? BeginTraining(long from, long to)
+    {
+        if (!Settings.PrefetchLatents) return null;
+        var prefetcher = _objective.Prefetch(Data, from, to, _prefetchStart);
+        _prefetcher = prefetcher;
+        return new Ending(() => { _prefetcher = null; prefetcher.Dispose(); });
+    }
+
+    sealed class Ending(Action end) : IDisposable
+    {
+        public void Dispose() => end();
+    }
 
     /// <summary>
     /// Writes <paramref name="modelPath"/> (the sgm single-file layout with the EMA weights, loadable by

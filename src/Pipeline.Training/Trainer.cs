@@ -76,6 +76,10 @@ public abstract class Trainer : IDisposable
 
     protected abstract string Kind { get; }
 
+    /// <summary>Runs when <see cref="Train"/> starts, for steps [<paramref name="from"/>, <paramref name="to"/>); what it
+    /// returns is disposed when that call returns or throws (e.g. a <see cref="LatentPrefetcher"/>).</summary>
+    protected virtual IDisposable? BeginTraining(long from, long to) => null;
+
     /// <summary>A second optimiser the step updates itself (e.g. a discriminator's); the training-state file holds its state too.</summary>
     protected virtual AdamW? SecondOptimizer => null;
 
@@ -113,6 +117,7 @@ public abstract class Trainer : IDisposable
         long start = Step;
         var clock = Stopwatch.StartNew();
         double last = double.NaN;
+        using var session = BeginTraining(start, end);
         while (Step < end)
         {
             cancel.ThrowIfCancellationRequested();

@@ -64,7 +64,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                 using var lane = SecondLane.Start(s, "refiner,taesd");
                 AnsiConsole.MarkupLine($"[grey]{DateTime.Now:HH:mm:ss}[/] refiner, taesd: training in a second process on one core (log: {Markup.Escape(lane.LogPath)})");
                 var baseClock = System.Diagnostics.Stopwatch.StartNew();
-                Train(plan, s, "base", ctrlC.Token);
+                Train(plan, s, "base", ctrlC.Token, prefetchBaseLatents: lane.Exited);
                 var baseTime = baseClock.Elapsed;
                 var laneTime = lane.Wait(ctrlC.Token);
                 AnsiConsole.MarkupLine($"training finished in {clock.Elapsed.TotalMinutes:F1} min: vae {vaeTime.TotalMinutes:F1} min, then base {baseTime.TotalMinutes:F1} min beside refiner + taesd {laneTime.TotalMinutes:F1} min");
@@ -77,7 +77,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             }
         });
 
-    static void Train(TinyTrainingPlan plan, Settings s, string stages, CancellationToken cancel) =>
+    static void Train(TinyTrainingPlan plan, Settings s, string stages, CancellationToken cancel, Task? prefetchBaseLatents = null) =>
         AnsiConsole.Progress().AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(ctx =>
@@ -96,7 +96,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                     task.Description = Markup.Escape($"{e.Stage} loss {p.Loss:F4} {p.StepsPerSecond:F2} steps/s");
                     if (p.Step % 100 == 0 || p.Step == p.TotalSteps)
                         Console.Error.WriteLine($"{DateTime.Now:HH:mm:ss} {e.Stage} step {p.Step}/{p.TotalSteps} loss {p.Loss:F4} lr {p.LearningRate:E2} {p.StepsPerSecond:F2} steps/s ETA {p.Eta:mm\\:ss}");
-                }, cancel);
+                }, cancel, prefetchBaseLatents);
             });
 
     /// <summary>
@@ -111,7 +111,11 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
 
         public string LogPath { get; }
 
-        SecondLane(System.Diagnostics.Process process, string logPath, Task copy) => (_process, LogPath, _copy) = (process, logPath, copy);
+        SecondLane(System.Diagnostics.Process process, string logPath, Task copy) =>
+            (_process, LogPath, _copy, Exited) = (process, logPath, copy, process.WaitForExitAsync());
+
+        /// <summary>Ends when the lane's process has exited (its core is free).</summary>
+        public Task Exited { get; }
 
         public static SecondLane Start(Settings s, string stages)
         {

@@ -25,8 +25,12 @@ public static class TinyTraining
     public const string BaseFile = "tiny-sdxl-base.safetensors", RefinerFile = "tiny-sdxl-refiner.safetensors", VaeFile = "vae.safetensors",
         TaesdFile = "tiny-taesd.safetensors", TaesdEncoderFile = "tiny-taesd-encoder.safetensors";
 
+    /// <param name="prefetchBaseLatents">when this task ends, the base's stages fill their latent caches ahead on a second
+    /// thread (<see cref="DiffusionTrainingSettings.PrefetchLatents"/>; the same bytes); null: they do not. For a base
+    /// that trains on one core beside other work (<c>sdxl train</c>'s lanes: the task is the other lane's process), so
+    /// its encoding takes up the core that work leaves, without competing with it.</param>
     public static void Run(TinyTrainingPlan plan, string workFolder, string outputFolder, string stages, Action<TinyTrainingEvent> report,
-        CancellationToken cancel = default)
+        CancellationToken cancel = default, Task? prefetchBaseLatents = null)
     {
         var wanted = ParseStages(stages);
         if (plan.DataEpochs < 1) throw new ArgumentException($"data epochs {plan.DataEpochs} must be >= 1 (1: every batch new)");
@@ -37,8 +41,8 @@ public static class TinyTraining
         Directory.CreateDirectory(outputFolder);
         var vaePath = Path.Combine(workFolder, VaeFile);
         if (wanted.Contains("vae")) TrainVae(plan, workFolder, vaePath, report, cancel);
-        if (wanted.Contains("base")) TrainDiffusion(plan, SdxlModelConfig.TinyBase, vaePath, Path.Combine(outputFolder, BaseFile), workFolder, refiner: false, report, cancel);
-        if (wanted.Contains("refiner")) TrainDiffusion(plan, SdxlModelConfig.TinyRefiner, vaePath, Path.Combine(outputFolder, RefinerFile), workFolder, refiner: true, report, cancel);
+        if (wanted.Contains("base")) TrainDiffusion(plan, SdxlModelConfig.TinyBase, vaePath, Path.Combine(outputFolder, BaseFile), workFolder, refiner: false, report, cancel, prefetchBaseLatents);
+        if (wanted.Contains("refiner")) TrainDiffusion(plan, SdxlModelConfig.TinyRefiner, vaePath, Path.Combine(outputFolder, RefinerFile), workFolder, refiner: true, report, cancel, prefetch: null);
         if (wanted.Contains("taesd")) TrainTaesd(plan, Path.Combine(outputFolder, BaseFile), workFolder, vaePath, Path.Combine(outputFolder, TaesdFile), report, cancel);
         if (wanted.Contains("taesd-encoder")) TrainTaesdEncoder(plan, Path.Combine(outputFolder, BaseFile), workFolder, vaePath, Path.Combine(outputFolder, TaesdEncoderFile), report, cancel);
     }
@@ -205,7 +209,7 @@ public static class TinyTraining
     }
 
     static void TrainDiffusion(TinyTrainingPlan plan, SdxlModelConfig config, string vaePath, string outPath, string workFolder, bool refiner,
-        Action<TinyTrainingEvent> report, CancellationToken cancel)
+        Action<TinyTrainingEvent> report, CancellationToken cancel, Task? prefetch)
     {
         string name = refiner ? "refiner" : "base";
         if (Finished(workFolder, name, outPath, report)) return;
@@ -235,8 +239,8 @@ public static class TinyTraining
             long distinct = plan.DistinctBatches(stage.Steps);
             ITrainingData data = plan.DataEpochs > 1 ? new RepeatingData(new ShapeWorldData(world), distinct) : new ShapeWorldData(world);
             var encode = NativeBf16(plan.Bf16Encode, model.Device);
-            var settings = StageSettings(plan, stage, i, refiner, encode);
-            using var trainer = new DiffusionTrainer(model, data, settings);
+            var settings = StageSettings(plan, stage, i, refiner, encode) with { PrefetchLatents = prefetch is not null && plan.DataEpochs > 1 };
+            using var trainer = new DiffusionTrainer(model, data, settings, prefetch);
             string label = $"{name}: {stage.Name}";
             int index = i;
             TrainWithState(trainer, plan, StatePath(workFolder, states[i]), label, report, cancel,

@@ -212,4 +212,92 @@ public class LatentCacheTests(ITestOutputHelper output)
         Assert.Equal(before, after);
         Assert.Equal(4, trainer.LatentCache.Hits);
     }
+
+    [Fact]
+    public void Prefetching_latents_on_a_second_thread_changes_no_bit_of_training()
+    {
+        var dir = Directory.CreateTempSubdirectory("latent-prefetch").FullName;
+        try
+        {
+            var data = new RepeatingData(new DistinctImages(new FakeTrainingData(3, 32, 32, seed: 5)), 3);
+            const long n = 7;
+            string plain = Path.Combine(dir, "plain.state"), prefetched = Path.Combine(dir, "prefetched.state");
+            using (var model = TrainingTests.NewModel(TrainingTests.Tiny(), 1))
+            using (var trainer = new DiffusionTrainer(model, data, Settings(n, 9)))
+            {
+                trainer.Train();
+                trainer.SaveState(plain);
+            }
+            using (var model = TrainingTests.NewModel(TrainingTests.Tiny(), 1))
+            using (var trainer = new DiffusionTrainer(model, data, Settings(n, 9) with { PrefetchLatents = true }))
+            {
+                trainer.Train(stopAt: 2);
+                trainer.Train();   // a second call starts a new prefetcher at step 2
+                var cache = trainer.LatentCache!;
+                output.WriteLine($"cache: {cache.Count} images, {cache.Hits} hits, {cache.Misses} misses");
+                Assert.Equal((9, 9L), (cache.Count, cache.Misses));   // each distinct image encoded once, by either thread
+                trainer.SaveState(prefetched);
+            }
+            Assert.True(File.ReadAllBytes(plain).AsSpan().SequenceEqual(File.ReadAllBytes(prefetched)), "training with prefetched latents differs");
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public void A_prefetcher_encodes_batches_ahead_in_order_and_stops_when_the_cache_is_full()
+    {
+        var data = new RepeatingData(new DistinctImages(new FakeTrainingData(2, 8, 8, seed: 3)), 3);
+        var encoder = new CountingEncoder();
+        using var cache = new LatentCache(6);
+        using (var prefetcher = new LatentPrefetcher(data, cache, encoder.Encode, 0, 100))
+        {
+            while (cache.Count < 6) Thread.Sleep(1);
+            Thread.Sleep(50);   // time to (wrongly) go on past a full cache
+            prefetcher.ThrowIfFailed();
+            Assert.Equal(3, prefetcher.Done);
+        }
+        Assert.Equal(new long[] { 2, 2, 2 }, encoder.Calls);
+        for (long i = 0; i < 3; i++)
+        {
+            using var batch = data.Batch(i);
+            using var got = cache.Moments(batch, _ => throw new InvalidOperationException("held images are not encoded again"));
+            using var want = encoder.Encode(batch.Images);
+            Assert.True(Same(want, got));
+        }
+    }
+
+    [Fact]
+    public void A_failing_prefetcher_stops_the_training_with_its_error()
+    {
+        var data = new RepeatingData(new FakeTrainingData(2, 8, 8), 2);
+        using var cache = new LatentCache(4);
+        using var prefetcher = new LatentPrefetcher(data, cache, _ => throw new InvalidOperationException("encoder broke"), 0, 10);
+        SpinWait.SpinUntil(() => { try { prefetcher.ThrowIfFailed(); return false; } catch (InvalidOperationException) { return true; } }, 10_000);
+        Assert.Equal("encoder broke", Assert.Throws<InvalidOperationException>(prefetcher.ThrowIfFailed).Message);
+        Assert.Equal(0, cache.Count);
+        using var model = TrainingTests.NewModel(TrainingTests.Tiny(), 1);
+        Assert.Contains("needs a latent cache", Assert.Throws<ArgumentException>(() =>
+            new DiffusionTrainer(model, data, Settings(2, 0) with { PrefetchLatents = true })).Message);
+    }
+
+    [Fact]
+    public void A_prefetcher_with_a_start_task_encodes_nothing_before_it_ends_and_stops_when_disposed_first()
+    {
+        var data = new RepeatingData(new DistinctImages(new FakeTrainingData(2, 8, 8, seed: 4)), 2);
+        var encoder = new CountingEncoder();
+        using var cache = new LatentCache(4);
+        var start = new TaskCompletionSource();
+        using (var prefetcher = new LatentPrefetcher(data, cache, encoder.Encode, 0, 10, start.Task))
+        {
+            Thread.Sleep(100);
+            Assert.Equal((0, 0L), (cache.Count, prefetcher.Done));
+            start.SetResult();
+            Assert.True(SpinWait.SpinUntil(() => cache.Count == 4, 10_000));
+        }
+        Assert.Equal(new long[] { 2, 2 }, encoder.Calls);
+        using var never = new LatentCache(4);
+        var stopped = new LatentPrefetcher(data, never, encoder.Encode, 0, 10, new TaskCompletionSource().Task);
+        stopped.Dispose();   // returns although its start task never ends
+        Assert.Equal(0, never.Count);
+    }
 }
