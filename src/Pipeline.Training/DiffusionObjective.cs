@@ -100,7 +100,7 @@ public sealed class DiffusionObjective : IDisposable
     {
         var cache = _cache ?? throw new InvalidOperationException("prefetching latents needs a latent cache (LatentCacheSize > 0)");
         var encoder = _encoder ?? _model.FirstStage;
-        return new LatentPrefetcher(data, cache, images => Encode(encoder, images), from, to, start);
+        return new LatentPrefetcher(data, cache, images => Encode(encoder, images), from, to, start, _settings.FlushDenormals);
     }
 
     /// <summary>The frozen encoder's moments of <paramref name="images"/>, fed channels-last when the settings ask

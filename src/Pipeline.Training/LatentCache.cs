@@ -80,8 +80,8 @@ public sealed class LatentCache : IDisposable
         Fill(keys, imagesOf, encodeMoments, wantResult: true)!;
 
     /// <summary>
-    /// Claims the images of <paramref name="keys"/> neither held nor being encoded (waiting for any another thread is
-    /// encoding), encodes them together in batch order, stores them, and returns the batch's moments when
+    /// Claims the images of <paramref name="keys"/> neither held nor being encoded (first waiting for those another thread
+    /// is encoding), encodes them together in batch order, stores them, and returns the batch's moments when
     /// <paramref name="wantResult"/>. Encoding runs outside the lock, so a prefetching thread and the training loop overlap.
     /// </summary>
     Tensor? Fill(UInt128[] keys, Func<Tensor> imagesOf, Func<Tensor, Tensor> encodeMoments, bool wantResult)

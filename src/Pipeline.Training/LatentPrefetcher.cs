@@ -19,14 +19,17 @@ public sealed class LatentPrefetcher : IDisposable
     readonly CancellationTokenSource _stop = new();
     Exception? _error;
 
-    public LatentPrefetcher(ITrainingData data, LatentCache cache, Func<Tensor, Tensor> encodeMoments, long from, long to, Task? start = null)
+    /// <param name="flushDenormals">the thread's denormal mode (<see cref="Runtime.NativeSwitches.FlushDenormal"/>): the
+    /// training thread's, so that a batch encodes to the same bytes whichever thread encodes it</param>
+    public LatentPrefetcher(ITrainingData data, LatentCache cache, Func<Tensor, Tensor> encodeMoments, long from, long to, Task? start = null,
+        bool flushDenormals = false)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(cache);
         ArgumentNullException.ThrowIfNull(encodeMoments);
         if (from < 0 || to < from) throw new ArgumentOutOfRangeException(nameof(to), $"batch range [{from}, {to}) is empty or negative");
         int threads = get_num_threads();
-        _thread = new Thread(() => Run(data, cache, encodeMoments, from, to, threads, start, _stop.Token))
+        _thread = new Thread(() => Run(data, cache, encodeMoments, from, to, threads, start, flushDenormals, _stop.Token))
         {
             IsBackground = true, Name = "latent prefetch",
         };
@@ -37,10 +40,13 @@ public sealed class LatentPrefetcher : IDisposable
     public long Done => Interlocked.Read(ref _done);
     long _done;
 
-    void Run(ITrainingData data, LatentCache cache, Func<Tensor, Tensor> encodeMoments, long from, long to, int threads, Task? start, CancellationToken stop)
+    void Run(ITrainingData data, LatentCache cache, Func<Tensor, Tensor> encodeMoments, long from, long to, int threads, Task? start, bool flushDenormals,
+        CancellationToken stop)
     {
         try
         {
+            if (flushDenormals && !Runtime.NativeSwitches.FlushDenormal(true))
+                throw new PlatformNotSupportedException("this CPU or libtorch build cannot flush denormals");
             // A start task that failed frees its core as well: only a stop ends the wait without prefetching.
             if (start is not null && WaitHandle.WaitAny(new[] { ((IAsyncResult)start).AsyncWaitHandle, stop.WaitHandle }) == 1) return;
             // OpenMP's thread count is per calling thread: a new thread starts at OMP_NUM_THREADS, not at the loop's.

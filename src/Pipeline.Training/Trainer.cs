@@ -76,6 +76,18 @@ public abstract class Trainer : IDisposable
 
     protected abstract string Kind { get; }
 
+    /// <summary>Denormal floats flushed to zero on the constructing thread until disposed (on the same thread).</summary>
+    sealed class FlushingDenormals : IDisposable
+    {
+        public FlushingDenormals()
+        {
+            if (!Runtime.NativeSwitches.FlushDenormal(true))
+                throw new PlatformNotSupportedException("FlushDenormals: this CPU or libtorch build cannot flush denormals (set FlushDenormals = false)");
+        }
+
+        public void Dispose() => Runtime.NativeSwitches.FlushDenormal(false);
+    }
+
     /// <summary>Runs when <see cref="Train"/> starts, for steps [<paramref name="from"/>, <paramref name="to"/>); what it
     /// returns is disposed when that call returns or throws (e.g. a <see cref="LatentPrefetcher"/>).</summary>
     protected virtual IDisposable? BeginTraining(long from, long to) => null;
@@ -118,6 +130,7 @@ public abstract class Trainer : IDisposable
         var clock = Stopwatch.StartNew();
         double last = double.NaN;
         using var session = BeginTraining(start, end);
+        using var denormals = _settings.FlushDenormals ? new FlushingDenormals() : null;
         while (Step < end)
         {
             cancel.ThrowIfCancellationRequested();

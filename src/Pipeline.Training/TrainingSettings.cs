@@ -27,6 +27,11 @@ public abstract record TrainingSettings
 
     public LearningRateSchedule Schedule => new(LearningRate, WarmupSteps, Decay, Steps, FinalLearningRateFraction);
 
+    /// <summary>The training thread flushes denormal floats to zero while <see cref="Trainer.Train"/> runs
+    /// (<see cref="Runtime.NativeSwitches.FlushDenormal"/>; switched off again when it returns). For one-thread training:
+    /// libtorch's OpenMP workers keep their own setting. Off: IEEE denormals, as PyTorch's default.</summary>
+    public bool FlushDenormals { get; init; }
+
     public virtual IEnumerable<string> Problems()
     {
         if (Steps < 0) yield return $"steps {Steps} must be >= 0";

@@ -267,7 +267,7 @@ public static class TinyTraining
         {
             Steps = stage.Steps, LearningRate = stage.LearningRate, WarmupSteps = stage.WarmupSteps, Decay = LearningRateDecay.Cosine,
             EmaDecay = plan.EmaDecay, Seed = plan.Seed + 10 * (index + 1), MaxIdx = refiner ? plan.RefinerMaxIdx : null,
-            EncodeDType = encodeDType, ChannelsLastEncode = plan.ChannelsLastEncode,
+            EncodeDType = encodeDType, ChannelsLastEncode = plan.ChannelsLastEncode, FlushDenormals = plan.FlushDenormals,
             LatentCacheSize = plan.DataEpochs > 1 ? plan.DistinctBatches(stage.Steps) * batchSize : 0,
         };
         if ((refiner ? plan.RefinerLossWeighting ?? plan.LossWeighting : plan.LossWeighting) is { } weighting) settings = settings with { LossWeighting = weighting };

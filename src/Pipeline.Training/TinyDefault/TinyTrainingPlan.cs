@@ -57,6 +57,11 @@ public sealed record TinyTrainingPlan(
     /// the shipped weights were trained without it, and <c>sdxl train</c> reproduces them bit for bit on their CPU kind.</summary>
     public bool ChannelsLastEncode { get; init; }
 
+    /// <summary>The diffusion stages (base and refiner) train with denormal floats flushed to zero on their thread
+    /// (<see cref="TrainingSettings.FlushDenormals"/>). Measured at <c>sdxl train --scale 0.1</c>: see models/README.md.
+    /// Off: the shipped weights were trained without it.</summary>
+    public bool FlushDenormals { get; init; }
+
     /// <summary>The TAESD decoder's distillation computes its pairs (encode, then decode) with a bfloat16 copy of the
     /// VAE where the CPU has native bf16 (<see cref="TaesdTrainer"/>'s teacher dtype: the pairs 3× faster, the step 40 %;
     /// other CPUs and GPUs: float32). The TAESD encoder's distillation (not part of "all") keeps a float32 teacher.</summary>
